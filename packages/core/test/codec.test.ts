@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { CodecError, decode, encode, opEncoding, registerStateEncoding, parseVV, formatVV, parseDot, type Op, type NodeId } from '@swarmkv/core'
+
+const A = '0123456789abcdef' as NodeId
+const op: Op = {
+  kind: 'reg', origin: A, seq: 7, hlc: { wall: 1700000000000, counter: 3 }, key: 'users/ä 1',
+  write: {
+    context: { [A]: 6 },
+    sibling: { origin: A, seq: 7, hlc: { wall: 1700000000000, counter: 3 }, value: new Uint8Array([1, 2, 255]), contentType: 'application/octet-stream', deleted: false }
+  }
+}
+
+const fixtures = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/golden.json', import.meta.url)), 'utf8')) as Record<string, string>
+
+describe('codec', () => {
+  it('round-trips an op and matches the golden encoding', () => {
+    const bytes = encode(opEncoding, op)
+    expect(Buffer.from(bytes).toString('hex')).toBe(fixtures['regOpV1'])
+    expect(decode(opEncoding, bytes)).toEqual(op)
+  })
+
+  it('round-trips a register state', () => {
+    const state = { siblings: [op.kind === 'reg' ? op.write.sibling : undefined!], context: { [A]: 7 } }
+    expect(decode(registerStateEncoding, encode(registerStateEncoding, state))).toEqual(state)
+  })
+
+  it('rejects truncated, trailing and garbage bytes with CodecError', () => {
+    const bytes = encode(opEncoding, op)
+    expect(() => decode(opEncoding, bytes.subarray(0, bytes.length - 2))).toThrow(CodecError)
+    expect(() => decode(opEncoding, new Uint8Array([...bytes, 0]))).toThrow(CodecError)
+    expect(() => decode(opEncoding, new Uint8Array([9, 9, 9]))).toThrow(CodecError)
+  })
+
+  it('parses and formats context headers and tokens', () => {
+    expect(formatVV(parseVV(`${A}:3`)!)).toBe(`${A}:3`)
+    expect(parseVV('garbage')).toBeUndefined()
+    expect(parseVV(`${A}:0`)).toBeUndefined()
+    expect(parseDot(`${A}:12`)).toEqual({ origin: A, seq: 12 })
+    expect(parseDot(`${A}:-1`)).toBeUndefined()
+  })
+})

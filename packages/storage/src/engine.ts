@@ -1,0 +1,340 @@
+import { createHash } from 'node:crypto'
+import {
+  EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, vvGet,
+  type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
+} from '@swarmkv/core'
+import type { NodeMeta, Store } from './store.js'
+import { Lru } from './lru.js'
+
+export type FsyncMode = 'always' | 'batch' | 'off'
+export const FSYNC_MODES: readonly FsyncMode[] = ['always', 'batch', 'off']
+
+export interface LocalWrite {
+  readonly key: string
+  readonly value: Uint8Array
+  readonly contentType: string
+  readonly deleted: boolean
+  /** What the client had seen (X-Context). Absent: supersede everything this node has for the key. */
+  readonly context?: VersionVector | undefined
+  /** If-Match: the write applies only when the key's current ETag is listed (`*`: the key is live). */
+  readonly ifMatch?: readonly string[] | '*' | undefined
+}
+
+export interface WriteResult {
+  readonly dot: Dot
+  /** The key's state once the whole request was applied. */
+  readonly state: RegisterState
+}
+
+/** Thrown when a peer's ops are out of order or claim this node's identity: the peer is at fault. */
+export class ApplyError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ApplyError'
+  }
+}
+
+export interface EngineOptions {
+  readonly nodeId: NodeId
+  readonly clock: HybridClock
+  /** Default 'batch': concurrent writes share one synced commit. */
+  readonly fsync?: FsyncMode
+  /** Register states kept decoded in memory. Default 20 000. */
+  readonly cacheEntries?: number
+  /** At most this many queued requests go into one commit. Default 1 024. */
+  readonly maxBatchJobs?: number
+}
+
+type Job =
+  | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
+  | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
+
+interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
+
+export type CommitListener = (ops: readonly Op[]) => void
+
+/**
+ * The single writer of a node. Every change, local or replicated, goes through one queue: a batch
+ * of queued requests is merged in memory against committed state, then committed as one atomic
+ * store batch (the key states, the ops appended to the log, the node's seq and applied vector);
+ * requests are answered only after that commit. One batch is in flight at a time, so merges never
+ * race and a failed commit leaves memory as it was.
+ */
+export class Engine {
+  readonly nodeId: NodeId
+  readonly fsync: FsyncMode
+  private readonly clock: HybridClock
+  private readonly cache: Lru<string, RegisterState>
+  private readonly maxBatchJobs: number
+  private meta: NodeMeta = { seq: 0, applied: {} }
+  private queue: Job[] = []
+  private pumping = false
+  private generation = 0
+  private waiters = new Set<Waiter>()
+  private listeners = new Set<CommitListener>()
+  private closed = false
+  /** Counters for /metrics. */
+  readonly stats = { commits: 0, localOps: 0, remoteOps: 0, duplicateOps: 0, failedCommits: 0 }
+
+  constructor(private readonly store: Store, opts: EngineOptions) {
+    this.nodeId = opts.nodeId
+    this.clock = opts.clock
+    this.fsync = opts.fsync ?? 'batch'
+    this.cache = new Lru(opts.cacheEntries ?? 20_000)
+    this.maxBatchJobs = opts.maxBatchJobs ?? 1024
+  }
+
+  async open(): Promise<void> {
+    this.meta = await this.store.readMeta()
+  }
+
+  /** Stops taking work, waits for the batch in flight, and fails waiters. The store stays open. */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const job of this.queue.splice(0)) job.reject(SwarmError.storeClosed())
+    while (this.pumping) await new Promise((r) => setTimeout(r, 5))
+    for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.resolve(false) }
+    this.waiters.clear()
+  }
+
+  get seq(): Seq { return this.meta.seq }
+  get applied(): VersionVector { return this.meta.applied }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Applies a request's writes atomically (all or nothing) and resolves after the durable commit. */
+  write(writes: readonly LocalWrite[]): Promise<WriteResult[]> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'local', writes, resolve, reject }))
+  }
+
+  /** Applies ops received from a peer, in order; duplicates are skipped. Resolves with how many were new. */
+  applyRemote(ops: readonly Op[]): Promise<number> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'remote', ops, resolve, reject }))
+  }
+
+  async get(key: string): Promise<RegisterState | undefined> {
+    const hit = this.cache.get(key)
+    if (hit !== undefined) return hit
+    const gen = this.generation
+    const [state] = await this.store.getRegisters([key])
+    // Only cache what no commit could have made stale meanwhile.
+    if (state !== undefined && gen === this.generation) this.cache.set(key, state)
+    return state
+  }
+
+  /** Live keys in order, paged. */
+  async list(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> {
+    const keys: string[] = []
+    let cursor = after
+    let exhausted = false
+    while (keys.length < limit && !exhausted) {
+      const page = await this.store.listRegisters({ prefix, after: cursor, limit: Math.max(limit - keys.length, 64) })
+      exhausted = page.length === 0
+      for (const [k, state] of page) {
+        cursor = k
+        if (!isLive(state)) continue
+        keys.push(k)
+        if (keys.length === limit) break
+      }
+    }
+    return { keys, next: keys.length === limit ? (keys[keys.length - 1] ?? null) : null }
+  }
+
+  readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {
+    return this.store.readLog(origin, fromSeq, limit)
+  }
+
+  hasApplied(dot: Dot): boolean {
+    return vvGet(this.meta.applied, dot.origin) >= dot.seq
+  }
+
+  /** Resolves true once every dot is applied here, false after `timeoutMs`. */
+  waitFor(dots: readonly Dot[], timeoutMs: number): Promise<boolean> {
+    if (dots.every((d) => this.hasApplied(d))) return Promise.resolve(true)
+    if (timeoutMs <= 0 || this.closed) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const w: Waiter = { dots, resolve, timer: undefined }
+      w.timer = setTimeout(() => { this.waiters.delete(w); resolve(false) }, timeoutMs)
+      this.waiters.add(w)
+    })
+  }
+
+  /** SHA-256 over every key state in key order: equal digests mean byte-identical states. */
+  async digest(): Promise<{ digest: string; keys: number }> {
+    const h = createHash('sha256')
+    let keys = 0
+    for await (const [kind, key, bytes] of this.store.scan()) {
+      const k = Buffer.from(key, 'utf8')
+      const head = Buffer.alloc(9)
+      head.write(kind === 'reg' ? 'r' : 'd', 0)
+      head.writeUInt32BE(k.length, 1)
+      head.writeUInt32BE(bytes.length, 5)
+      h.update(head).update(k).update(bytes)
+      keys++
+    }
+    return { digest: h.digest('hex'), keys }
+  }
+
+  private enqueue(job: Job): void {
+    if (this.closed) { job.reject(SwarmError.storeClosed()); return }
+    this.queue.push(job)
+    if (!this.pumping) void this.pump()
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true
+    try {
+      while (this.queue.length > 0) {
+        const n = this.fsync === 'always' ? 1 : this.maxBatchJobs
+        await this.runBatch(this.queue.splice(0, n))
+      }
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private async runBatch(jobs: Job[]): Promise<void> {
+    const keys = new Set<string>()
+    for (const job of jobs) {
+      if (job.kind === 'local') for (const w of job.writes) keys.add(w.key)
+      else for (const op of job.ops) if (op.kind === 'reg') keys.add(op.key)
+    }
+    const missing = [...keys].filter((k) => !this.cache.has(k))
+    let loaded: Array<RegisterState | undefined>
+    try {
+      loaded = missing.length > 0 ? await this.store.getRegisters(missing) : []
+    } catch (err) {
+      for (const job of jobs) job.reject(err)
+      return
+    }
+    const base = new Map<string, RegisterState>()
+    missing.forEach((k, i) => base.set(k, loaded[i] ?? EMPTY_REGISTER))
+
+    const overlay = new Map<string, RegisterState>()
+    const current = (k: string): RegisterState => overlay.get(k) ?? this.cache.get(k) ?? base.get(k) ?? EMPTY_REGISTER
+    let seq = this.meta.seq
+    const applied: Record<string, Seq> = { ...this.meta.applied }
+    const log: Op[] = []
+    const done: Array<() => void> = []
+    const succeeded: Job[] = []
+    let localOps = 0
+    let remoteOps = 0
+    let dups = 0
+
+    for (const job of jobs) {
+      const scratch = new Map<string, RegisterState>()
+      const state = (k: string) => scratch.get(k) ?? current(k)
+      const jobOps: Op[] = []
+      try {
+        if (job.kind === 'local') {
+          let s = seq
+          for (const w of job.writes) {
+            const cur = state(w.key)
+            checkIfMatch(w.ifMatch, cur)
+            const context = w.context === undefined ? cur.context : clampContext(w.context, applied, this.nodeId, s)
+            s += 1
+            const hlc = this.clock.tick()
+            const op: RegisterOp = {
+              kind: 'reg', origin: this.nodeId, seq: s, hlc, key: w.key,
+              write: { context, sibling: { origin: this.nodeId, seq: s, hlc, value: w.value, contentType: w.contentType, deleted: w.deleted } }
+            }
+            scratch.set(w.key, applyWrite(cur, op.write))
+            jobOps.push(op)
+          }
+          seq = s
+          if (s > 0) applied[this.nodeId] = s
+          const results = jobOps.map((op) => ({ dot: { origin: op.origin, seq: op.seq }, state: scratch.get(op.key)! }))
+          done.push(() => job.resolve(results))
+          localOps += jobOps.length
+        } else {
+          const have: Record<string, Seq> = {}
+          const seen = (o: NodeId) => have[o] ?? applied[o] ?? 0
+          for (const op of job.ops) {
+            if (op.origin === this.nodeId && op.seq > seq) throw new ApplyError(`op ${op.origin}:${op.seq} claims this node's id beyond its own seq ${seq}`)
+            const last = seen(op.origin)
+            if (op.seq <= last) { dups++; continue }
+            if (op.seq !== last + 1) throw new ApplyError(`gap in ops of ${op.origin}: have ${last}, got ${op.seq}`)
+            if (op.kind !== 'reg') throw new ApplyError(`op kind ${op.kind} is not supported by this node`)
+            this.clock.observe(op.hlc)
+            scratch.set(op.key, applyWrite(state(op.key), op.write))
+            have[op.origin] = op.seq
+            jobOps.push(op)
+          }
+          Object.assign(applied, have)
+          const n = jobOps.length
+          done.push(() => job.resolve(n))
+          remoteOps += n
+        }
+      } catch (err) {
+        job.reject(err)
+        continue
+      }
+      succeeded.push(job)
+      for (const [k, v] of scratch) overlay.set(k, v)
+      log.push(...jobOps)
+    }
+
+    if (log.length > 0) {
+      const meta: NodeMeta = { seq, applied }
+      try {
+        await this.store.commit({ registers: [...overlay], docs: [], log, meta }, { sync: this.fsync !== 'off' })
+      } catch (err) {
+        this.stats.failedCommits++
+        // Nothing was committed: fail exactly the requests that were going into this commit.
+        for (const job of succeeded) job.reject(err)
+        return
+      }
+      this.meta = meta
+      this.generation++
+      for (const [k, v] of overlay) this.cache.set(k, v)
+      this.stats.commits++
+      this.stats.localOps += localOps
+      this.stats.remoteOps += remoteOps
+    }
+    this.stats.duplicateOps += dups
+    for (const d of done) d()
+    if (log.length > 0) {
+      for (const l of this.listeners) l(log)
+      this.wakeWaiters()
+    }
+  }
+
+  private wakeWaiters(): void {
+    for (const w of this.waiters) {
+      if (w.dots.every((d) => this.hasApplied(d))) {
+        if (w.timer) clearTimeout(w.timer)
+        this.waiters.delete(w)
+        w.resolve(true)
+      }
+    }
+  }
+}
+
+function checkIfMatch(ifMatch: readonly string[] | '*' | undefined, cur: RegisterState): void {
+  if (ifMatch === undefined) return
+  const live = isLive(cur)
+  if (ifMatch === '*') {
+    if (!live) throw SwarmError.preconditionFailed(null)
+    return
+  }
+  const etag = live ? etagOf(cur.context) : null
+  if (etag === null || !ifMatch.includes(etag)) throw SwarmError.preconditionFailed(etag)
+}
+
+/**
+ * A client context can only cover what this node has applied: an entry beyond that (a context
+ * from a node further ahead, or a forged one) would silently supersede writes nobody here has
+ * seen. Clamping turns such writes into visible siblings instead of losing them.
+ */
+function clampContext(ctx: VersionVector, applied: Readonly<Record<string, Seq>>, self: NodeId, selfSeq: Seq): VersionVector {
+  const out: Record<string, Seq> = {}
+  for (const [o, s] of Object.entries(ctx)) {
+    const max = o === self ? selfSeq : (applied[o] ?? 0)
+    const v = Math.min(s, max)
+    if (v > 0) out[o] = v
+  }
+  return out
+}

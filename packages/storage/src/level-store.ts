@@ -1,0 +1,74 @@
+import { Level } from 'level'
+import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq } from '@swarmkv/core'
+import type { CommitBatch, ListOptions, NodeMeta, Store } from './store.js'
+import { META_KEY, TAG_DOC, TAG_REG, logKey, prefixEnd, tagged, untag } from './layout.js'
+import { EMPTY_META, metaEncoding } from './meta.js'
+
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array }
+
+/** The durable store: one LevelDB per node; every commit is one atomic write batch. */
+export class LevelStore implements Store {
+  private readonly db: Level<Uint8Array, Uint8Array>
+
+  constructor(readonly path: string) {
+    this.db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  }
+
+  async open(): Promise<void> { await this.db.open() }
+  async close(): Promise<void> { await this.db.close() }
+
+  async readMeta(): Promise<NodeMeta> {
+    const bytes = await this.db.get(META_KEY)
+    return bytes === undefined ? EMPTY_META : decode(metaEncoding, bytes)
+  }
+
+  async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {
+    const values = await this.db.getMany(keys.map((k) => tagged(TAG_REG, k)))
+    return values.map((v) => (v === undefined ? undefined : decode(registerStateEncoding, v)))
+  }
+
+  async getDoc(key: string): Promise<Uint8Array | undefined> {
+    return this.db.get(tagged(TAG_DOC, key))
+  }
+
+  async listRegisters(opts: ListOptions): Promise<Array<[string, RegisterState]>> {
+    const lower = tagged(TAG_REG, opts.prefix)
+    const after = opts.after !== undefined ? tagged(TAG_REG, opts.after) : undefined
+    const upper = prefixEnd(lower)
+    const range: { gte?: Uint8Array; gt?: Uint8Array; lt?: Uint8Array; limit: number } = { limit: opts.limit }
+    if (after !== undefined && Buffer.compare(after, lower) >= 0) range.gt = after
+    else range.gte = lower
+    if (upper !== undefined) range.lt = upper
+    const out: Array<[string, RegisterState]> = []
+    for await (const [k, v] of this.db.iterator(range)) out.push([untag(k), decode(registerStateEncoding, v)])
+    return out
+  }
+
+  async readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {
+    const out: Op[] = []
+    const lt = prefixEnd(logKey(origin, 0).subarray(0, 9))
+    for await (const v of this.db.values({ gte: logKey(origin, fromSeq), ...(lt ? { lt } : {}), limit })) {
+      out.push(decode(opEncoding, v))
+    }
+    return out
+  }
+
+  async *scan(): AsyncIterable<readonly ['reg' | 'doc', string, Uint8Array]> {
+    for await (const [k, v] of this.db.iterator({ gte: new Uint8Array([TAG_DOC]), lt: new Uint8Array([TAG_DOC + 1]) })) {
+      yield ['doc', untag(k), v] as const
+    }
+    for await (const [k, v] of this.db.iterator({ gte: new Uint8Array([TAG_REG]), lt: new Uint8Array([TAG_REG + 1]) })) {
+      yield ['reg', untag(k), v] as const
+    }
+  }
+
+  async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
+    const ops: BatchOp[] = []
+    for (const [key, state] of batch.registers) ops.push({ type: 'put', key: tagged(TAG_REG, key), value: encode(registerStateEncoding, state) })
+    for (const [key, bytes] of batch.docs) ops.push({ type: 'put', key: tagged(TAG_DOC, key), value: bytes })
+    for (const op of batch.log) ops.push({ type: 'put', key: logKey(op.origin, op.seq), value: encode(opEncoding, op) })
+    ops.push({ type: 'put', key: META_KEY, value: encode(metaEncoding, batch.meta) })
+    await this.db.batch(ops, { sync: opts.sync })
+  }
+}
+

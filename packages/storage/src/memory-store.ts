@@ -1,0 +1,86 @@
+import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq } from '@swarmkv/core'
+import type { CommitBatch, ListOptions, NodeMeta, Store } from './store.js'
+import { compareBytes, utf8Bytes } from './layout.js'
+import { EMPTY_META } from './meta.js'
+
+/**
+ * An in-memory store for unit tests and deterministic simulation. Values are kept encoded, so
+ * callers can never share mutable state with the store, exactly as with LevelDB.
+ */
+export class MemoryStore implements Store {
+  private meta: NodeMeta = EMPTY_META
+  private readonly registers = new Map<string, Uint8Array>()
+  private readonly docs = new Map<string, Uint8Array>()
+  private readonly log = new Map<NodeId, Map<Seq, Uint8Array>>()
+  private isOpen = false
+
+  async open(): Promise<void> { this.isOpen = true }
+  async close(): Promise<void> { this.isOpen = false }
+
+  private ensureOpen(): void {
+    if (!this.isOpen) throw new Error('store is not open')
+  }
+
+  async readMeta(): Promise<NodeMeta> { this.ensureOpen(); return this.meta }
+
+  async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {
+    this.ensureOpen()
+    return keys.map((k) => {
+      const v = this.registers.get(k)
+      return v === undefined ? undefined : decode(registerStateEncoding, v)
+    })
+  }
+
+  async getDoc(key: string): Promise<Uint8Array | undefined> {
+    this.ensureOpen()
+    return this.docs.get(key)
+  }
+
+  private sortedKeys(map: Map<string, unknown>): string[] {
+    return [...map.keys()].map((k) => [k, utf8Bytes(k)] as const).sort((a, b) => compareBytes(a[1], b[1])).map(([k]) => k)
+  }
+
+  async listRegisters(opts: ListOptions): Promise<Array<[string, RegisterState]>> {
+    this.ensureOpen()
+    const after = opts.after !== undefined ? utf8Bytes(opts.after) : undefined
+    const out: Array<[string, RegisterState]> = []
+    for (const k of this.sortedKeys(this.registers)) {
+      if (out.length >= opts.limit) break
+      if (!k.startsWith(opts.prefix)) continue
+      if (after !== undefined && compareBytes(utf8Bytes(k), after) <= 0) continue
+      out.push([k, decode(registerStateEncoding, this.registers.get(k)!)])
+    }
+    return out
+  }
+
+  async readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {
+    this.ensureOpen()
+    const entries = this.log.get(origin)
+    const out: Op[] = []
+    if (entries === undefined) return out
+    for (let s = fromSeq; out.length < limit; s++) {
+      const v = entries.get(s)
+      if (v === undefined) break
+      out.push(decode(opEncoding, v))
+    }
+    return out
+  }
+
+  async *scan(): AsyncIterable<readonly ['reg' | 'doc', string, Uint8Array]> {
+    this.ensureOpen()
+    for (const k of this.sortedKeys(this.docs)) yield ['doc', k, this.docs.get(k)!] as const
+    for (const k of this.sortedKeys(this.registers)) yield ['reg', k, this.registers.get(k)!] as const
+  }
+
+  async commit(batch: CommitBatch, _opts: { sync: boolean }): Promise<void> {
+    this.ensureOpen()
+    for (const [k, s] of batch.registers) this.registers.set(k, encode(registerStateEncoding, s))
+    for (const [k, d] of batch.docs) this.docs.set(k, Uint8Array.from(d))
+    for (const op of batch.log) {
+      let m = this.log.get(op.origin)
+      if (m === undefined) this.log.set(op.origin, (m = new Map()))
+      m.set(op.seq, encode(opEncoding, op))
+    }
+    this.meta = batch.meta
+  }
+}

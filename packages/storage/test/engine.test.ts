@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { HybridClock, etagOf, winner, type NodeId } from '@swarmkv/core'
+import { ApplyError, Engine, MemoryStore, type LocalWrite } from '@swarmkv/storage'
+
+const A = '00000000000000aa' as NodeId
+const B = '00000000000000bb' as NodeId
+const enc = (s: string) => new TextEncoder().encode(s)
+const put = (key: string, value: string, extra: Partial<LocalWrite> = {}): LocalWrite => ({ key, value: enc(value), contentType: 'text/plain', deleted: false, ...extra })
+
+async function engine(id: NodeId) {
+  const store = new MemoryStore()
+  await store.open()
+  let t = 1000
+  const e = new Engine(store, { nodeId: id, clock: new HybridClock({ now: () => t++ }) })
+  await e.open()
+  return { e, store }
+}
+
+describe('Engine', () => {
+  it('numbers local writes without gaps and logs one op per write', async () => {
+    const { e } = await engine(A)
+    const results = await Promise.all([e.write([put('k', '1')]), e.write([put('k', '2'), put('j', '3')]), e.write([put('k', '4')])])
+    expect(results.flat().map((r) => r.dot.seq)).toEqual([1, 2, 3, 4])
+    expect(e.seq).toBe(4)
+    expect(e.applied).toEqual({ [A]: 4 })
+    expect((await e.readLog(A, 1, 10)).map((o) => o.seq)).toEqual([1, 2, 3, 4])
+    const k = await e.get('k')
+    expect(k!.siblings).toHaveLength(1)
+    expect(new TextDecoder().decode(winner(k!)!.value)).toBe('4')
+  })
+
+  it('applies remote ops idempotently and refuses gaps', async () => {
+    const a = await engine(A)
+    const b = await engine(B)
+    await a.e.write([put('k', 'a1')])
+    await a.e.write([put('k', 'a2')])
+    const ops = await a.e.readLog(A, 1, 10)
+    expect(await b.e.applyRemote(ops)).toBe(2)
+    expect(await b.e.applyRemote(ops)).toBe(0)
+    expect(b.e.applied).toEqual({ [A]: 2 })
+    await a.e.write([put('k', 'a3')])
+    await a.e.write([put('k', 'a4')])
+    const later = await a.e.readLog(A, 4, 10)
+    await expect(b.e.applyRemote(later)).rejects.toBeInstanceOf(ApplyError)
+    expect(b.e.applied).toEqual({ [A]: 2 })
+  })
+
+  it('keeps concurrent writes as siblings and converges both ways', async () => {
+    const a = await engine(A)
+    const b = await engine(B)
+    await a.e.write([put('k', 'from-a')])
+    await b.e.write([put('k', 'from-b')])
+    await b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    await a.e.applyRemote(await b.e.readLog(B, 1, 10))
+    expect((await a.e.digest()).digest).toBe((await b.e.digest()).digest)
+    expect((await a.e.get('k'))!.siblings).toHaveLength(2)
+  })
+
+  it('If-Match applies only against the current etag; a failed request stores nothing', async () => {
+    const { e } = await engine(A)
+    const [r] = await e.write([put('k', '1')])
+    const etag = etagOf(r!.state.context)
+    await expect(e.write([put('x', 'y'), put('k', '2', { ifMatch: ['"0000000000000000"'] })])).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' })
+    expect(await e.get('x')).toBeUndefined()
+    expect(e.seq).toBe(1)
+    await e.write([put('k', '2', { ifMatch: [etag] })])
+    expect(e.seq).toBe(2)
+  })
+
+  it('clamps a client context to what this node has applied', async () => {
+    const a = await engine(A)
+    const b = await engine(B)
+    await b.e.write([put('k', 'b1')])
+    // A has not seen B:1; a context claiming it must not supersede it when it arrives.
+    await a.e.write([put('k', 'a1', { context: { [B]: 1 } })])
+    await a.e.applyRemote(await b.e.readLog(B, 1, 10))
+    expect((await a.e.get('k'))!.siblings.map((s) => s.origin).sort()).toEqual([A, B])
+  })
+
+  it('waitFor resolves when a dot is applied and times out otherwise', async () => {
+    const a = await engine(A)
+    const b = await engine(B)
+    const waiting = b.e.waitFor([{ origin: A, seq: 1 }], 5_000)
+    await a.e.write([put('k', 'v')])
+    await b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    expect(await waiting).toBe(true)
+    expect(await b.e.waitFor([{ origin: A, seq: 2 }], 20)).toBe(false)
+  })
+})

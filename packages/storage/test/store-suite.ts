@@ -1,0 +1,92 @@
+import { describe, expect, it, beforeEach, afterEach } from 'vitest'
+import type { NodeId, Op, RegisterState } from '@swarmkv/core'
+import type { Store } from '@swarmkv/storage'
+
+const A = '00000000000000aa' as NodeId
+const B = '00000000000000bb' as NodeId
+
+function op(origin: NodeId, seq: number, key: string, value = 'v'): Op {
+  const sibling = { origin, seq, hlc: { wall: seq, counter: 0 }, value: new TextEncoder().encode(value), contentType: 'text/plain', deleted: false }
+  return { kind: 'reg', origin, seq, hlc: sibling.hlc, key, write: { context: {}, sibling } }
+}
+
+function state(o: Op): RegisterState {
+  if (o.kind !== 'reg') throw new Error('reg op expected')
+  return { siblings: [o.write.sibling], context: { [o.origin]: o.seq } }
+}
+
+/** The contract every Store implementation passes. `make` returns a fresh, unopened store. */
+export function storeSuite(name: string, make: () => Promise<{ store: Store; reopen?: () => Promise<Store>; cleanup: () => Promise<void> }>) {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store
+    let reopen: (() => Promise<Store>) | undefined
+    let cleanup: () => Promise<void>
+
+    beforeEach(async () => {
+      ;({ store, reopen, cleanup } = await make())
+      await store.open()
+    })
+    afterEach(async () => {
+      await store.close()
+      await cleanup()
+    })
+
+    it('starts empty', async () => {
+      expect(await store.readMeta()).toEqual({ seq: 0, applied: {} })
+      expect(await store.getRegisters(['x'])).toEqual([undefined])
+      expect(await store.readLog(A, 1, 10)).toEqual([])
+    })
+
+    it('commits states, log and meta together', async () => {
+      const o1 = op(A, 1, 'k1')
+      const o2 = op(A, 2, 'k2', 'w')
+      await store.commit({ registers: [['k1', state(o1)], ['k2', state(o2)]], docs: [], log: [o1, o2], meta: { seq: 2, applied: { [A]: 2 } } }, { sync: true })
+      expect(await store.readMeta()).toEqual({ seq: 2, applied: { [A]: 2 } })
+      const [s1, s2, s3] = await store.getRegisters(['k1', 'k2', 'k3'])
+      expect(s1).toEqual(state(o1))
+      expect(s2).toEqual(state(o2))
+      expect(s3).toBeUndefined()
+      expect(await store.readLog(A, 1, 10)).toEqual([o1, o2])
+      expect(await store.readLog(A, 2, 10)).toEqual([o2])
+      expect(await store.readLog(A, 1, 1)).toEqual([o1])
+      expect(await store.readLog(B, 1, 10)).toEqual([])
+    })
+
+    it('keeps the logs of different origins apart and in seq order', async () => {
+      const ops = [op(B, 1, 'x'), op(A, 1, 'y'), op(B, 2, 'x'), op(A, 2, 'z'), op(B, 3, 'q')]
+      await store.commit({ registers: [], docs: [], log: ops, meta: { seq: 2, applied: { [A]: 2, [B]: 3 } } }, { sync: false })
+      expect((await store.readLog(B, 1, 100)).map((o) => o.seq)).toEqual([1, 2, 3])
+      expect((await store.readLog(A, 1, 100)).map((o) => o.key)).toEqual(['y', 'z'])
+    })
+
+    it('lists keys in UTF-8 byte order with prefix, after and limit', async () => {
+      const keys = ['b', 'a/2', 'a/1', 'é', 'a/10', 'c']
+      const ops = keys.map((k, i) => op(A, i + 1, k))
+      await store.commit({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [], log: ops, meta: { seq: 6, applied: { [A]: 6 } } }, { sync: false })
+      expect((await store.listRegisters({ prefix: '', limit: 100 })).map(([k]) => k)).toEqual(['a/1', 'a/10', 'a/2', 'b', 'c', 'é'])
+      expect((await store.listRegisters({ prefix: 'a/', limit: 100 })).map(([k]) => k)).toEqual(['a/1', 'a/10', 'a/2'])
+      expect((await store.listRegisters({ prefix: 'a/', after: 'a/1', limit: 1 })).map(([k]) => k)).toEqual(['a/10'])
+      expect((await store.listRegisters({ prefix: '', after: 'c', limit: 10 })).map(([k]) => k)).toEqual(['é'])
+      const scanned: string[] = []
+      for await (const [kind, k] of store.scan()) scanned.push(`${kind}:${k}`)
+      expect(scanned).toEqual(['reg:a/1', 'reg:a/10', 'reg:a/2', 'reg:b', 'reg:c', 'reg:é'])
+    })
+
+    it('stores documents as bytes', async () => {
+      await store.commit({ registers: [], docs: [['d1', new Uint8Array([1, 2, 3])]], log: [], meta: { seq: 0, applied: {} } }, { sync: false })
+      expect(Array.from((await store.getDoc('d1'))!)).toEqual([1, 2, 3])
+      expect(await store.getDoc('d2')).toBeUndefined()
+    })
+
+    it('survives a reopen', async () => {
+      if (reopen === undefined) return
+      const o1 = op(A, 1, 'k1')
+      await store.commit({ registers: [['k1', state(o1)]], docs: [], log: [o1], meta: { seq: 1, applied: { [A]: 1 } } }, { sync: true })
+      await store.close()
+      store = await reopen()
+      await store.open()
+      expect(await store.readMeta()).toEqual({ seq: 1, applied: { [A]: 1 } })
+      expect(await store.getRegisters(['k1'])).toEqual([state(o1)])
+    })
+  })
+}
