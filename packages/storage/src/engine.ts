@@ -98,6 +98,7 @@ export class Engine {
   }
 
   get seq(): Seq { return this.meta.seq }
+  get refusedStamps(): number { return this.clock.refusedStamps }
   get applied(): VersionVector { return this.meta.applied }
 
   onCommit(listener: CommitListener): () => void {

@@ -1,0 +1,47 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { SwarmError } from '@swarmkv/core'
+import { DEFAULT_LIMITS, type Limits, type ServerDeps, type ServerOptions } from './options.js'
+import { errorHandler, sendError } from './http-errors.js'
+import { registerKvRoutes } from './routes/kv.js'
+import { registerBatchRoute } from './routes/batch.js'
+import { registerOpsRoutes } from './routes/ops.js'
+import { registerAdminRoutes } from './routes/admin.js'
+
+/**
+ * Builds the HTTP API over a node's engine. Never listens: the CLI does, tests use inject().
+ */
+export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyInstance {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits }
+  let open = true
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // Keys live in the path; the key limit is enforced by the route, not by the router.
+    maxParamLength: limits.maxKeyBytes * 3 + 64,
+    bodyLimit: limits.maxValueBytes + 1024,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+    // The router refuses undecodable URLs before any route runs: answer in our error format.
+    frameworkErrors: (err, req, reply) => {
+      const inKey = (req.raw.url ?? '').startsWith('/kv/')
+      void sendError(reply, inKey ? SwarmError.badKey(`key is not valid percent-encoded UTF-8 (${err.message})`) : SwarmError.badRequest(err.message))
+    }
+  })
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((req, reply) => sendError(reply, SwarmError.notFound(`route ${req.method} ${req.url.split('?')[0]}`)))
+  app.addHook('onClose', async () => { open = false })
+
+  // Bodies are taken only as sent: a compressed or otherwise encoded body would be stored as
+  // bytes nobody asked for.
+  app.addHook('onRequest', async (req) => {
+    const ce = req.headers['content-encoding']
+    if (ce !== undefined && ce.trim().toLowerCase() !== 'identity') {
+      throw new SwarmError('UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${JSON.stringify(ce)} is not supported; send the body unencoded`)
+    }
+  })
+
+  void app.register(async (scope) => registerKvRoutes(scope, deps, limits))
+  registerBatchRoute(app, deps, limits)
+  registerOpsRoutes(app, deps, () => open)
+  registerAdminRoutes(app, deps)
+  return app
+}

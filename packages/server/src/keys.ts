@@ -1,0 +1,28 @@
+import { SwarmError } from '@swarmkv/core'
+
+const utf8 = new TextEncoder()
+
+/**
+ * The key of `/kv/<key>`, read from the raw URL so percent-encoded `/`, `?` and `%` survive
+ * exactly as sent.
+ */
+export function keyFromUrl(rawUrl: string, prefix: string, maxKeyBytes: number): string {
+  const q = rawUrl.indexOf('?')
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q)
+  const encoded = path.slice(prefix.length)
+  let key: string
+  try {
+    key = decodeURIComponent(encoded)
+  } catch {
+    throw SwarmError.badKey('key is not valid percent-encoded UTF-8')
+  }
+  return validateKey(key, maxKeyBytes)
+}
+
+export function validateKey(key: string, maxKeyBytes: number): string {
+  if (key.length === 0) throw SwarmError.badKey('key is empty')
+  if (!key.isWellFormed()) throw SwarmError.badKey('key is not valid UTF-8')
+  const bytes = utf8.encode(key).length
+  if (bytes > maxKeyBytes) throw SwarmError.keyTooLong(bytes, maxKeyBytes)
+  return key
+}

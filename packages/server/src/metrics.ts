@@ -1,0 +1,33 @@
+import type { ServerDeps } from './options.js'
+
+const HELP: Record<string, string> = {
+  swarmkv_commits_total: 'Store commits (each may carry many writes).',
+  swarmkv_local_ops_total: 'Writes originated on this node.',
+  swarmkv_remote_ops_total: 'Replicated ops applied on this node.',
+  swarmkv_duplicate_ops_total: 'Replicated ops received that were already applied.',
+  swarmkv_failed_commits_total: 'Store commits that failed.',
+  swarmkv_refused_clock_stamps_total: 'Remote HLC stamps too far ahead of local time, not adopted.',
+  swarmkv_seq: 'Highest seq this node has given its own writes.'
+}
+
+/** Prometheus text exposition of the engine's and replication's counters. */
+export function renderMetrics(deps: ServerDeps): string {
+  const s = deps.engine.stats
+  const values: Record<string, number> = {
+    swarmkv_commits_total: s.commits,
+    swarmkv_local_ops_total: s.localOps,
+    swarmkv_remote_ops_total: s.remoteOps,
+    swarmkv_duplicate_ops_total: s.duplicateOps,
+    swarmkv_failed_commits_total: s.failedCommits,
+    swarmkv_refused_clock_stamps_total: deps.engine.refusedStamps,
+    swarmkv_seq: deps.engine.seq,
+    ...(deps.cluster?.metrics() ?? {})
+  }
+  const lines: string[] = []
+  for (const [name, v] of Object.entries(values)) {
+    const help = HELP[name]
+    if (help !== undefined) lines.push(`# HELP ${name} ${help}`)
+    lines.push(`# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`, `${name} ${v}`)
+  }
+  return lines.join('\n') + '\n'
+}

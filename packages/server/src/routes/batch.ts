@@ -1,0 +1,93 @@
+import { ErrorCode, SwarmError, parseIfMatch, parseVV } from '@swarmkv/core'
+import type { LocalWrite } from '@swarmkv/storage'
+import type { FastifyInstance } from 'fastify'
+import type { Limits, ServerDeps } from '../options.js'
+import { validateKey } from '../keys.js'
+import { admitWrite } from '../write-guard.js'
+import { awaitReplication } from '../consistency.js'
+import { sendWriteResult } from './kv.js'
+import { errorSchema, writeResultSchema } from '../schemas.js'
+
+interface BatchOp {
+  op: 'put' | 'del'
+  key: string
+  value?: string
+  encoding?: 'utf8' | 'base64'
+  contentType?: string
+  context?: string
+  ifMatch?: string
+}
+
+const batchSchema = {
+  type: 'object',
+  required: ['ops'],
+  additionalProperties: false,
+  properties: {
+    ops: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['op', 'key'],
+        additionalProperties: false,
+        properties: {
+          op: { enum: ['put', 'del'] },
+          key: { type: 'string' },
+          value: { type: 'string' },
+          encoding: { enum: ['utf8', 'base64'] },
+          contentType: { type: 'string', maxLength: 256 },
+          context: { type: 'string' },
+          ifMatch: { type: 'string' }
+        }
+      }
+    }
+  }
+} as const
+
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** POST /batch: several register writes, one durable commit, all or nothing on this node. */
+export function registerBatchRoute(app: FastifyInstance, deps: ServerDeps, limits: Limits): void {
+  app.post('/batch', {
+    bodyLimit: limits.maxBatchBytes,
+    config: { badInputCode: ErrorCode.BAD_BATCH },
+    schema: { body: batchSchema, response: { 200: writeResultSchema, '4xx': errorSchema } },
+    // The op count is checked before schema validation walks every item.
+    preValidation: async (req) => {
+      const ops = (req.body as { ops?: unknown } | null)?.ops
+      if (Array.isArray(ops) && ops.length > limits.maxBatchOps) throw SwarmError.batchTooLarge(ops.length, limits.maxBatchOps)
+    }
+  }, async (req, reply) => {
+    const { ops } = req.body as { ops: BatchOp[] }
+    const writes: LocalWrite[] = ops.map((o, i) => {
+      const at = `ops[${i}]`
+      let key: string
+      try {
+        key = validateKey(o.key, limits.maxKeyBytes)
+      } catch (e) {
+        throw e instanceof SwarmError ? new SwarmError(e.code, `${at}: ${e.message}`) : e
+      }
+      let value: Uint8Array = new Uint8Array(0)
+      if (o.op === 'put') {
+        if (o.value === undefined) throw SwarmError.badBatch(`${at}: put needs a value`)
+        if (o.encoding === 'base64' && !BASE64_RE.test(o.value)) throw SwarmError.badBatch(`${at}: value is not base64`)
+        value = o.encoding === 'base64' ? new Uint8Array(Buffer.from(o.value, 'base64')) : new TextEncoder().encode(o.value)
+        if (value.byteLength > limits.maxValueBytes) throw SwarmError.valueTooLarge(value.byteLength, limits.maxValueBytes)
+      } else if (o.value !== undefined) {
+        throw SwarmError.badBatch(`${at}: del takes no value`)
+      }
+      const context = o.context === undefined ? undefined : parseVV(o.context)
+      if (o.context !== undefined && context === undefined) throw SwarmError.badContext(`${at}: context is malformed`)
+      const ifMatch = o.ifMatch === undefined ? undefined : parseIfMatch(o.ifMatch)
+      if (o.ifMatch !== undefined && ifMatch === undefined) throw SwarmError.badIfMatch(`${at}: ifMatch is malformed`)
+      return {
+        key, value, context, ifMatch, deleted: o.op === 'del',
+        contentType: o.op === 'del' ? '' : (o.contentType ?? (o.encoding === 'base64' ? 'application/octet-stream' : 'text/plain; charset=utf-8'))
+      }
+    })
+    if (!admitWrite(deps, reply, req.raw.url ?? '')) return reply
+    const results = await deps.engine.write(writes)
+    const replicated = await awaitReplication(deps, req, results, limits)
+    return sendWriteResult(reply, results, replicated)
+  })
+}

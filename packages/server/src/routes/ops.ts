@@ -1,0 +1,39 @@
+import { SwarmError, formatVV, vvLag } from '@swarmkv/core'
+import type { FastifyInstance } from 'fastify'
+import type { ServerDeps } from '../options.js'
+import { renderMetrics } from '../metrics.js'
+
+/** Health, readiness, cluster view, digest and metrics. */
+export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen: () => boolean): void {
+  const { engine } = deps
+
+  app.get('/health', async () => ({ status: 'ok' }))
+
+  app.get('/ready', async (_req, reply) => {
+    const joined = deps.cluster === undefined || deps.cluster.joined()
+    if (!isOpen() || !joined) {
+      throw new SwarmError('NOT_READY', isOpen() ? 'not joined to the swarm yet' : 'store is not open')
+    }
+    return reply.send({ ready: true })
+  })
+
+  app.get('/cluster', async () => {
+    const applied = engine.applied
+    return {
+      self: {
+        nodeId: deps.nodeId, role: deps.control.role, readOnly: deps.control.readOnly, region: deps.region,
+        httpUrl: deps.httpUrl, seq: engine.seq, applied, context: formatVV(applied)
+      },
+      peers: (deps.cluster?.peers() ?? []).map((p) => ({ ...p, lagOps: vvLag(applied, p.applied) }))
+    }
+  })
+
+  app.get('/admin/digest', async () => {
+    const { digest, keys } = await engine.digest()
+    return { digest, keys, applied: engine.applied }
+  })
+
+  app.get('/metrics', async (_req, reply) => {
+    return reply.type('text/plain; version=0.0.4').send(renderMetrics(deps))
+  })
+}

@@ -1,0 +1,31 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { HybridClock, type NodeId } from '@swarmkv/core'
+import { Engine, LevelStore } from '@swarmkv/storage'
+import { buildApp, type NodeControl, type ServerOptions } from '@swarmkv/server'
+
+export const NODE = '0123456789abcdef' as NodeId
+
+/** A real node: LevelDB in a temp dir, the engine, and the app (driven with inject()). */
+export async function makeNode(opts: ServerOptions = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'swarmkv-server-'))
+  const store = new LevelStore(dir)
+  await store.open()
+  const engine = new Engine(store, { nodeId: NODE, clock: new HybridClock() })
+  await engine.open()
+  const control: NodeControl = { role: 'master', readOnly: false }
+  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control }, opts)
+  await app.ready()
+  return {
+    app, engine, control, dir,
+    async close() {
+      await app.close()
+      await engine.close()
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+export const kv = (key: string) => `/kv/${encodeURIComponent(key)}`
