@@ -1,0 +1,40 @@
+/**
+ * What a session needs from a connection: an encrypted, message-framed duplex stream (Hyperswarm's
+ * NoiseSecretStream, or the in-memory one) plus the facts of its handshake.
+ */
+export interface FramedConnection {
+  /** The Noise handshake hash: the same on both ends, fresh for every connection. */
+  readonly handshakeHash: Uint8Array
+  readonly publicKey: Uint8Array
+  readonly remotePublicKey: Uint8Array
+  readonly destroyed: boolean
+  write(frame: Uint8Array): boolean
+  pause(): unknown
+  resume(): unknown
+  destroy(err?: Error): void
+  on(event: 'error', listener: (err: Error) => void): unknown
+  on(event: 'close', listener: () => void): unknown
+}
+
+/** Where connections come from: Hyperswarm in production, an in-memory network in tests. */
+export interface Transport {
+  start(onConnection: (conn: FramedConnection) => void): Promise<void>
+  stop(): Promise<void>
+  /** True once the node has announced itself and looked up its peers at least once. */
+  joined(): boolean
+}
+
+/** Timers, injectable so simulations run on virtual time. */
+export interface Scheduler {
+  setTimeout(fn: () => void, ms: number): { cancel(): void }
+  now(): number
+}
+
+export const realScheduler: Scheduler = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms)
+    t.unref()
+    return { cancel: () => clearTimeout(t) }
+  },
+  now: () => Date.now()
+}

@@ -1,0 +1,93 @@
+import DHT, { type KeyPair } from 'hyperdht'
+import Hyperswarm, { type NoiseConnection, type PeerDiscovery } from 'hyperswarm'
+import type { FramedConnection, Transport } from './connection.js'
+
+export interface HyperswarmTransportOptions {
+  readonly keyPair: KeyPair
+  readonly topic: Uint8Array
+  /** DHT bootstrap nodes; in a closed network, the ones run with `swarmkv dht`. */
+  readonly bootstrap: ReadonlyArray<{ host: string; port: number }>
+  /** Address the DHT binds and announces. Default 127.0.0.1. */
+  readonly host?: string
+  /** Fixed UDP port of this node's DHT. 0 picks one. */
+  readonly port?: number
+  /** Discovery refresh while no peer is connected, then at the slow interval. Defaults 2 s and 30 s. */
+  readonly fastRefreshMs?: number
+  readonly slowRefreshMs?: number
+}
+
+/**
+ * Hyperswarm in a closed network, set up as FIELD-NOTES found reliable: a persistent,
+ * non-firewalled DHT node on a fixed address, a local bootstrap list, and discovery refreshed
+ * until peers are found (peers that join at the same moment can otherwise miss each other for
+ * ten minutes).
+ */
+export class HyperswarmTransport implements Transport {
+  private dht: DHT | undefined
+  private swarm: Hyperswarm | undefined
+  private discovery: PeerDiscovery | undefined
+  private timer: NodeJS.Timeout | undefined
+  private isJoined = false
+  private stopped = false
+
+  constructor(private readonly opts: HyperswarmTransportOptions) {}
+
+  async start(onConnection: (conn: FramedConnection) => void): Promise<void> {
+    const host = this.opts.host ?? '127.0.0.1'
+    this.dht = new DHT({
+      bootstrap: [...this.opts.bootstrap],
+      host,
+      port: this.opts.port ?? 0,
+      keyPair: this.opts.keyPair,
+      ephemeral: false,
+      firewalled: false
+    })
+    this.swarm = new Hyperswarm({ dht: this.dht, keyPair: this.opts.keyPair })
+    this.swarm.on('connection', (conn: NoiseConnection) => {
+      // A peer going away surfaces as ECONNRESET: never let it reach the process.
+      conn.on('error', () => {})
+      onConnection(conn as unknown as FramedConnection)
+    })
+    this.discovery = this.swarm.join(this.opts.topic, { server: true, client: true })
+    this.discovery.flushed().then(
+      () => { this.isJoined = !this.stopped },
+      () => {}
+    )
+    this.scheduleRefresh()
+  }
+
+  joined(): boolean {
+    return this.isJoined
+  }
+
+  /** The DHT's bound UDP port. */
+  port(): number | undefined {
+    return this.dht?.address().port
+  }
+
+  private scheduleRefresh(): void {
+    if (this.stopped) return
+    const idle = (this.swarm?.connections.size ?? 0) === 0
+    const ms = idle ? (this.opts.fastRefreshMs ?? 2000) : (this.opts.slowRefreshMs ?? 30_000)
+    this.timer = setTimeout(() => {
+      if (this.stopped || this.discovery === undefined) return
+      this.discovery.refresh().catch(() => {}).finally(() => this.scheduleRefresh())
+    }, ms)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.isJoined = false
+    if (this.timer) clearTimeout(this.timer)
+    await this.swarm?.destroy()
+    await this.dht?.destroy()
+  }
+}
+
+/** Runs a DHT bootstrap node (`swarmkv dht`). */
+export async function startBootstrap(host: string, port: number): Promise<{ port: number; stop: () => Promise<void> }> {
+  const node = DHT.bootstrapper(port, host)
+  await node.ready()
+  return { port: node.address().port, stop: () => node.destroy() }
+}

@@ -1,0 +1,199 @@
+import { vvGet, vvLag, type Dot, type NodeId, type Op, type Seq } from '@swarmkv/core'
+import type { Engine } from '@swarmkv/storage'
+import type { FramedConnection, Scheduler, Transport } from './connection.js'
+import { realScheduler } from './connection.js'
+import { RecentOps } from './recent-ops.js'
+import { PeerSession, type LocalInfo } from './session.js'
+import { newStats, type ReplicationStats } from './stats.js'
+import type { WireRole } from './wire.js'
+
+export interface ReplicatorOptions {
+  readonly engine: Engine
+  readonly transport: Transport
+  readonly secret: string
+  /** This node's role, region and advertised URL, read at each handshake. */
+  readonly local: () => LocalInfo
+  readonly scheduler?: Scheduler
+  /** Byte budget of the in-memory recent-ops buffer. Default 32 MiB. */
+  readonly recentOpsBytes?: number
+}
+
+export interface PeerInfo {
+  readonly nodeId: NodeId
+  readonly role: WireRole
+  readonly region: string
+  readonly httpUrl: string
+  readonly connected: boolean
+  readonly applied: Readonly<Record<string, number>>
+  readonly lagOps: number
+  readonly lagMs: number | null
+}
+
+interface ReplicationWaiter {
+  dots: readonly Dot[]
+  count: number
+  resolve: (r: { ok: boolean; count: number }) => void
+  timer: { cancel(): void }
+}
+
+/**
+ * Runs a node's replication: accepts connections from the transport, keeps one session per
+ * peer, feeds every session the ops committed here (local or forwarded), and answers the
+ * cluster questions the HTTP layer asks (peers, lag, how many nodes have a write).
+ */
+export class Replicator {
+  readonly stats: ReplicationStats = newStats()
+  private readonly engine: Engine
+  private readonly scheduler: Scheduler
+  private readonly recent: RecentOps
+  private readonly sessions = new Set<PeerSession>()
+  /** The live session per peer, and what was last known of peers that went away. */
+  private readonly byPeer = new Map<NodeId, PeerSession>()
+  private readonly lastSeen = new Map<NodeId, PeerInfo>()
+  private readonly waiters = new Set<ReplicationWaiter>()
+  private unsubscribe: (() => void) | undefined
+  private stopped = false
+
+  constructor(private readonly opts: ReplicatorOptions) {
+    this.engine = opts.engine
+    this.scheduler = opts.scheduler ?? realScheduler
+    this.recent = new RecentOps(opts.recentOpsBytes)
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.engine.onCommit((ops) => this.onCommit(ops))
+    await this.opts.transport.start((conn) => this.onConnection(conn))
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.unsubscribe?.()
+    for (const w of this.waiters) { w.timer.cancel(); w.resolve({ ok: false, count: this.countHaving(w.dots) }) }
+    this.waiters.clear()
+    for (const s of [...this.sessions]) s.close()
+    await this.opts.transport.stop()
+  }
+
+  joined(): boolean {
+    return this.opts.transport.joined()
+  }
+
+  /** Peers with a live session first, then those seen before and now gone. */
+  peers(): PeerInfo[] {
+    const out: PeerInfo[] = []
+    for (const s of this.byPeer.values()) if (s.ready) out.push(this.infoOf(s, true))
+    for (const [id, info] of this.lastSeen) if (!this.byPeer.has(id)) out.push(info)
+    return out
+  }
+
+  /** Tells every peer about a role change at once; new peers learn it from the hello. */
+  setRole(role: WireRole): void {
+    for (const s of this.byPeer.values()) s.announceRole(role)
+  }
+
+  waitReplicated(dots: readonly Dot[], count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }> {
+    const have = this.countHaving(dots)
+    if (have >= count) return Promise.resolve({ ok: true, count: have })
+    return new Promise((resolve) => {
+      const w: ReplicationWaiter = {
+        dots, count, resolve,
+        timer: this.scheduler.setTimeout(() => {
+          this.waiters.delete(w)
+          resolve({ ok: false, count: this.countHaving(dots) })
+        }, timeoutMs)
+      }
+      this.waiters.add(w)
+    })
+  }
+
+  metrics(): Record<string, number> {
+    let connected = 0
+    for (const s of this.byPeer.values()) if (s.ready) connected++
+    return {
+      swarmkv_peers_connected: connected,
+      swarmkv_replication_ops_sent_total: this.stats.opsSent,
+      swarmkv_replication_ops_received_total: this.stats.opsReceived,
+      swarmkv_replication_auth_failures_total: this.stats.authFailures,
+      swarmkv_replication_malformed_messages_total: this.stats.malformedMessages,
+      swarmkv_replication_protocol_errors_total: this.stats.protocolErrors,
+      swarmkv_replication_connections_total: this.stats.connections,
+      swarmkv_replication_log_gaps_total: this.stats.logGaps
+    }
+  }
+
+  private onConnection(conn: FramedConnection): void {
+    if (this.stopped) { conn.destroy(); return }
+    this.stats.connections++
+    const session = new PeerSession(conn, {
+      engine: this.engine,
+      secret: this.opts.secret,
+      local: this.opts.local,
+      stats: this.stats,
+      scheduler: this.scheduler,
+      source: { read: (origin, from, limit) => this.read(origin, from, limit) }
+    }, {
+      onReady: (s) => this.onReady(s),
+      onAck: () => this.checkWaiters(),
+      onClose: (s) => this.onSessionClose(s)
+    })
+    this.sessions.add(session)
+  }
+
+  private onReady(s: PeerSession): void {
+    const old = this.byPeer.get(s.nodeId)
+    this.byPeer.set(s.nodeId, s)
+    // One session per peer: a newer connection replaces an older one.
+    if (old !== undefined && old !== s) old.close()
+    this.checkWaiters()
+  }
+
+  private onSessionClose(s: PeerSession): void {
+    this.sessions.delete(s)
+    if (this.byPeer.get(s.nodeId) === s) {
+      this.byPeer.delete(s.nodeId)
+      if (s.remote !== undefined) this.lastSeen.set(s.nodeId, this.infoOf(s, false))
+    }
+  }
+
+  private infoOf(s: PeerSession, connected: boolean): PeerInfo {
+    const r = s.remote!
+    const lagOps = vvLag(this.engine.applied, s.peerApplied)
+    return {
+      nodeId: s.nodeId, role: r.role, region: r.region, httpUrl: r.httpUrl, connected,
+      applied: s.peerApplied, lagOps,
+      lagMs: connected ? (lagOps === 0 ? 0 : this.scheduler.now() - s.caughtUpAt) : null
+    }
+  }
+
+  private async read(origin: NodeId, from: Seq, limit: number): Promise<Op[]> {
+    return this.recent.read(origin, from, limit) ?? this.engine.readLog(origin, from, limit)
+  }
+
+  private onCommit(ops: readonly Op[]): void {
+    this.recent.append(ops)
+    for (const s of this.byPeer.values()) {
+      s.kick()
+      s.scheduleAck()
+    }
+    this.checkWaiters()
+  }
+
+  private countHaving(dots: readonly Dot[]): number {
+    const has = (applied: Readonly<Record<string, number>>) => dots.every((d) => vvGet(applied, d.origin) >= d.seq)
+    let n = has(this.engine.applied) ? 1 : 0
+    for (const s of this.byPeer.values()) if (s.ready && has(s.peerApplied)) n++
+    return n
+  }
+
+  private checkWaiters(): void {
+    for (const w of this.waiters) {
+      const n = this.countHaving(w.dots)
+      if (n >= w.count) {
+        w.timer.cancel()
+        this.waiters.delete(w)
+        w.resolve({ ok: true, count: n })
+      }
+    }
+  }
+}
+

@@ -1,0 +1,301 @@
+import Protomux, { type Channel, type Message } from 'protomux'
+import {
+  CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
+  type NodeId, type Op, type Seq, type VersionVector
+} from '@swarmkv/core'
+import { ApplyError, type Engine } from '@swarmkv/storage'
+import type { FramedConnection, Scheduler } from './connection.js'
+import { authProof, verifyProof } from './auth.js'
+import {
+  PROTOCOL, VERSIONS, ackEncoding, authEncoding, chooseVersion, helloEncoding, opsEncoding, roleMessageEncoding,
+  type AckMessage, type AuthMessage, type HelloMessage, type OpsMessage, type RoleMessage, type WireRole
+} from './wire.js'
+import { sizeOf } from './recent-ops.js'
+import type { ReplicationStats } from './stats.js'
+
+/** Ops read from the log per message, at most. */
+const OPS_PER_MESSAGE = 512
+/** Bytes of op payload per message, about. */
+const BYTES_PER_MESSAGE = 512 * 1024
+/** Received ops not yet applied before the connection is paused (receive-side backpressure). */
+const RECEIVE_HIGH_WATER = 8192
+const RECEIVE_LOW_WATER = 2048
+/** Acks are coalesced over this window. */
+const ACK_DELAY_MS = 5
+/** A peer that has not proven the secret and said hello by then is dropped. */
+const HANDSHAKE_TIMEOUT_MS = 10_000
+
+export interface LocalInfo {
+  readonly nodeId: NodeId
+  readonly role: WireRole
+  readonly region: string
+  readonly httpUrl: string
+}
+
+export interface OpSource {
+  read(origin: NodeId, from: Seq, limit: number): Promise<Op[]>
+}
+
+export interface SessionDeps {
+  readonly engine: Engine
+  readonly secret: string
+  readonly local: () => LocalInfo
+  readonly source: OpSource
+  readonly stats: ReplicationStats
+  readonly scheduler: Scheduler
+}
+
+export interface SessionEvents {
+  onReady(s: PeerSession): void
+  onAck(s: PeerSession): void
+  onClose(s: PeerSession): void
+}
+
+type Phase = 'auth' | 'hello' | 'streaming' | 'closed'
+
+/** A protocol violation by the peer: the connection is closed and the violation counted. */
+class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ProtocolError'
+  }
+}
+
+/**
+ * One replication session over one connection. Phases: `auth` (both prove the cluster secret,
+ * bound to this connection) -> `hello` (versions, identity, role, region, URL, applied vector)
+ * -> `streaming` (each side sends the ops the other lacks, per origin in seq order, and acks
+ * what it has applied). Anything out of order, undecodable or unproven closes this connection
+ * only.
+ */
+export class PeerSession {
+  remote: HelloMessage | undefined
+  version = 0
+  /** What the peer has applied, from its hello and acks. */
+  peerApplied: VersionVector = {}
+  /** When the peer last acknowledged everything this node had at the time. */
+  caughtUpAt: number
+  private phase: Phase = 'auth'
+  private readonly channel: Channel
+  private readonly mux: Protomux
+  private readonly authMsg: Message<AuthMessage>
+  private readonly helloMsg: Message<HelloMessage>
+  private readonly opsMsg: Message<OpsMessage>
+  private readonly ackMsg: Message<AckMessage>
+  private readonly roleMsg: Message<RoleMessage>
+  private readonly sent = new Map<NodeId, Seq>()
+  private readonly remoteId: NodeId
+  private pumping = false
+  private dirty = false
+  private inflight = 0
+  private paused = false
+  private ackTimer: { cancel(): void } | undefined
+  private lastAck: VersionVector | undefined
+  private readonly handshakeTimer: { cancel(): void }
+
+  constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
+    this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
+    this.caughtUpAt = deps.scheduler.now()
+    conn.on('error', (err) => this.onStreamError(err))
+    conn.on('close', () => this.onClosed())
+    const mux = Protomux.from(conn)
+    this.mux = mux
+    const channel = mux.createChannel({
+      protocol: PROTOCOL,
+      onopen: () => this.send(this.authMsg, { proof: authProof(deps.secret, conn.handshakeHash, conn.publicKey) }),
+      onclose: () => this.close(),
+      ondrain: () => this.kick()
+    })
+    if (channel === null) throw new Error('replication channel already open on this connection')
+    this.channel = channel
+    const guard = <T>(fn: (m: T) => void | Promise<void>) => (m: T) => {
+      try {
+        const r = fn(m)
+        if (r instanceof Promise) r.catch((e: unknown) => this.fail(e))
+      } catch (e) {
+        this.fail(e)
+      }
+    }
+    this.authMsg = channel.addMessage({ encoding: authEncoding, onmessage: guard((m: AuthMessage) => this.onAuth(m)) })
+    this.helloMsg = channel.addMessage({ encoding: helloEncoding, onmessage: guard((m: HelloMessage) => this.onHello(m)) })
+    this.opsMsg = channel.addMessage({ encoding: opsEncoding, onmessage: guard((m: OpsMessage) => this.onOps(m)) })
+    this.ackMsg = channel.addMessage({ encoding: ackEncoding, onmessage: guard((m: AckMessage) => this.onAck(m)) })
+    this.roleMsg = channel.addMessage({ encoding: roleMessageEncoding, onmessage: guard((m: RoleMessage) => this.onRole(m)) })
+    this.handshakeTimer = deps.scheduler.setTimeout(() => {
+      if (this.phase === 'auth' || this.phase === 'hello') this.fail(new ProtocolError('handshake timed out'))
+    }, HANDSHAKE_TIMEOUT_MS)
+    channel.open()
+  }
+
+  get nodeId(): NodeId { return this.remoteId }
+  get ready(): boolean { return this.phase === 'streaming' }
+  get closed(): boolean { return this.phase === 'closed' }
+
+  /** New local ops or room to send: stream what the peer lacks. */
+  kick(): void {
+    this.dirty = true
+    if (!this.pumping && this.phase === 'streaming') void this.pump()
+  }
+
+  /** Tells the peer this node's applied vector soon (coalesced). */
+  scheduleAck(): void {
+    if (this.ackTimer !== undefined || this.phase !== 'streaming') return
+    this.ackTimer = this.deps.scheduler.setTimeout(() => {
+      this.ackTimer = undefined
+      if (this.phase !== 'streaming') return
+      const applied = this.deps.engine.applied
+      if (this.lastAck === applied) return
+      this.lastAck = applied
+      this.send(this.ackMsg, { applied })
+    }, ACK_DELAY_MS)
+  }
+
+  announceRole(role: WireRole): void {
+    if (this.phase === 'streaming') this.send(this.roleMsg, { role })
+  }
+
+  close(): void {
+    if (this.phase === 'closed') return
+    this.phase = 'closed'
+    this.handshakeTimer.cancel()
+    this.ackTimer?.cancel()
+    if (!this.conn.destroyed) this.conn.destroy()
+    this.events.onClose(this)
+  }
+
+  private send<T>(m: Message<T>, value: T): boolean {
+    if (this.phase === 'closed') return false
+    return m.send(value)
+  }
+
+  private fail(e: unknown): void {
+    if (this.phase === 'closed') return
+    if (e instanceof ProtocolError || e instanceof ApplyError) this.deps.stats.protocolErrors++
+    else if (e instanceof CodecError) this.deps.stats.malformedMessages++
+    this.conn.destroy(e instanceof Error ? e : new Error(String(e)))
+    this.close()
+  }
+
+  private onStreamError(err: Error): void {
+    // Undecodable frames surface here: protomux destroys the stream with the decoder's error.
+    if (err instanceof CodecError) this.deps.stats.malformedMessages++
+  }
+
+  private onClosed(): void {
+    this.close()
+  }
+
+  private onAuth(m: AuthMessage): void {
+    if (this.phase !== 'auth') throw new ProtocolError('auth out of order')
+    if (!verifyProof(this.deps.secret, this.conn.handshakeHash, this.conn.remotePublicKey, m.proof)) {
+      this.deps.stats.authFailures++
+      throw new Error('peer does not know the cluster secret')
+    }
+    this.phase = 'hello'
+    const local = this.deps.local()
+    this.send(this.helloMsg, { versions: VERSIONS, nodeId: local.nodeId, role: local.role, region: local.region, httpUrl: local.httpUrl, applied: this.deps.engine.applied })
+  }
+
+  private onHello(m: HelloMessage): void {
+    if (this.phase !== 'hello') throw new ProtocolError('hello before auth')
+    const version = chooseVersion(VERSIONS, m.versions)
+    if (version === undefined) throw new ProtocolError(`no common protocol version (ours ${VERSIONS.join(',')}, theirs ${m.versions.join(',')})`)
+    if (m.nodeId !== this.remoteId) throw new ProtocolError('hello node id does not match the connection key')
+    if (m.nodeId === this.deps.local().nodeId) throw new ProtocolError('connected to itself')
+    this.version = version
+    this.remote = m
+    this.peerApplied = m.applied
+    this.phase = 'streaming'
+    this.handshakeTimer.cancel()
+    this.events.onReady(this)
+    this.kick()
+  }
+
+  private onOps(m: OpsMessage): Promise<void> | void {
+    if (this.phase !== 'streaming') throw new ProtocolError('ops before hello')
+    const n = m.ops.length
+    this.inflight += n
+    this.deps.stats.opsReceived += n
+    if (this.inflight > RECEIVE_HIGH_WATER && !this.paused) {
+      this.paused = true
+      this.conn.pause()
+    }
+    return this.deps.engine.applyRemote(m.ops).then(
+      () => {
+        this.inflight -= n
+        if (this.paused && this.inflight < RECEIVE_LOW_WATER) {
+          this.paused = false
+          this.conn.resume()
+        }
+        this.scheduleAck()
+      },
+      (err: unknown) => {
+        this.inflight -= n
+        throw err
+      }
+    )
+  }
+
+  private onAck(m: AckMessage): void {
+    if (this.phase !== 'streaming') throw new ProtocolError('ack before hello')
+    this.peerApplied = vvMerge(this.peerApplied, m.applied)
+    if (vvEntries(this.deps.engine.applied).every(([o, s]) => vvGet(this.peerApplied, o) >= s)) this.caughtUpAt = this.deps.scheduler.now()
+    this.events.onAck(this)
+    this.kick()
+  }
+
+  private onRole(m: RoleMessage): void {
+    if (this.phase !== 'streaming' || this.remote === undefined) throw new ProtocolError('role before hello')
+    this.remote = { ...this.remote, role: m.role }
+  }
+
+  /**
+   * Sends, origin by origin, the ops the peer lacks. The cursor only advances while the stream
+   * is drained, so a slow peer leaves ops in the log, not in memory.
+   */
+  private async pump(): Promise<void> {
+    this.pumping = true
+    try {
+      while (this.dirty && this.phase === 'streaming') {
+        this.dirty = false
+        for (const [origin, have] of vvEntries(this.deps.engine.applied)) {
+          if (origin === this.remoteId) continue
+          let from = Math.max(this.sent.get(origin) ?? 0, vvGet(this.peerApplied, origin)) + 1
+          while (from <= have && this.phase === 'streaming') {
+            if (!this.drained()) return
+            const ops = await this.deps.source.read(origin, from, OPS_PER_MESSAGE)
+            if (this.phase !== 'streaming') return
+            if (ops.length === 0 || ops[0]!.seq !== from) {
+              this.deps.stats.logGaps++
+              break
+            }
+            let bytes = 0
+            let n = 0
+            while (n < ops.length && (n === 0 || bytes + sizeOf(ops[n]!) <= BYTES_PER_MESSAGE)) bytes += sizeOf(ops[n++]!)
+            const batch = n === ops.length ? ops : ops.slice(0, n)
+            // Progress from acks that arrived while reading wins over what was read.
+            from = Math.max(from, vvGet(this.peerApplied, origin) + 1)
+            const fresh = batch.filter((op) => op.seq >= from)
+            if (fresh.length > 0) {
+              this.send(this.opsMsg, { ops: fresh })
+              this.deps.stats.opsSent += fresh.length
+            }
+            const last = batch[batch.length - 1]!.seq
+            this.sent.set(origin, last)
+            from = last + 1
+          }
+        }
+      }
+    } catch (e) {
+      this.fail(e)
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private drained(): boolean {
+    if (this.mux.drained) return true
+    this.dirty = true
+    return false
+  }
+}

@@ -1,0 +1,146 @@
+import * as c from 'compact-encoding'
+import {
+  CodecError, nodeIdEncoding, opEncoding, strict, vvEncoding,
+  type Encoding, type NodeId, type Op, type VersionVector
+} from '@swarmkv/core'
+
+/**
+ * The replication wire format, all in this file. One protomux channel per connection; messages
+ * are identified by their position in MESSAGES. The handshake negotiates a protocol version:
+ * each side offers VERSIONS and both pick the highest version they share.
+ * Golden encodings: test/fixtures/wire-v1.json.
+ */
+export const PROTOCOL = 'swarmkv/replication'
+export const VERSIONS: readonly number[] = [1]
+
+/** A message larger than this closes the connection. */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+/** Ops in one message, at most. */
+export const MAX_OPS_PER_MESSAGE = 4096
+const MAX_TEXT = 2048
+
+export type WireRole = 'master' | 'replica'
+
+export interface AuthMessage { readonly proof: Uint8Array }
+
+export interface HelloMessage {
+  readonly versions: readonly number[]
+  readonly nodeId: NodeId
+  readonly role: WireRole
+  readonly region: string
+  readonly httpUrl: string
+  readonly applied: VersionVector
+}
+
+export interface OpsMessage { readonly ops: readonly Op[] }
+export interface AckMessage { readonly applied: VersionVector }
+export interface RoleMessage { readonly role: WireRole }
+
+function check(cond: boolean, what: string): asserts cond {
+  if (!cond) throw new CodecError(`malformed ${what}`)
+}
+
+/** Refuses oversized messages before decoding anything. */
+function bounded<T>(enc: Encoding<T>): Encoding<T> {
+  return strict({
+    preencode: enc.preencode.bind(enc),
+    encode: enc.encode.bind(enc),
+    decode(state) {
+      check(state.end - state.start <= MAX_MESSAGE_BYTES, 'message (too large)')
+      const v = enc.decode(state)
+      check(state.start === state.end, 'message (trailing bytes)')
+      return v
+    }
+  })
+}
+
+const text: Encoding<string> = {
+  preencode: (s, v) => c.string.preencode(s, v),
+  encode: (s, v) => c.string.encode(s, v),
+  decode(s) {
+    const v = c.string.decode(s)
+    check(v.length <= MAX_TEXT, 'text field')
+    return v
+  }
+}
+
+const ROLES: readonly WireRole[] = ['master', 'replica']
+const roleEncoding: Encoding<WireRole> = {
+  preencode: (s, r) => c.uint.preencode(s, ROLES.indexOf(r)),
+  encode: (s, r) => c.uint.encode(s, ROLES.indexOf(r)),
+  decode(s) {
+    const r = ROLES[c.uint.decode(s)]
+    check(r !== undefined, 'role')
+    return r
+  }
+}
+
+export const authEncoding = bounded<AuthMessage>({
+  preencode: (s) => c.fixed32.preencode(s, new Uint8Array(32)),
+  encode: (s, m) => c.fixed32.encode(s, m.proof),
+  decode: (s) => ({ proof: c.fixed32.decode(s) })
+})
+
+export const helloEncoding = bounded<HelloMessage>({
+  preencode(s, m) {
+    c.uint.preencode(s, m.versions.length)
+    for (const v of m.versions) c.uint.preencode(s, v)
+    nodeIdEncoding.preencode(s, m.nodeId)
+    roleEncoding.preencode(s, m.role)
+    text.preencode(s, m.region)
+    text.preencode(s, m.httpUrl)
+    vvEncoding.preencode(s, m.applied)
+  },
+  encode(s, m) {
+    c.uint.encode(s, m.versions.length)
+    for (const v of m.versions) c.uint.encode(s, v)
+    nodeIdEncoding.encode(s, m.nodeId)
+    roleEncoding.encode(s, m.role)
+    text.encode(s, m.region)
+    text.encode(s, m.httpUrl)
+    vvEncoding.encode(s, m.applied)
+  },
+  decode(s) {
+    const n = c.uint.decode(s)
+    check(n >= 1 && n <= 64, 'version list')
+    const versions: number[] = []
+    for (let i = 0; i < n; i++) versions.push(c.uint.decode(s))
+    return { versions, nodeId: nodeIdEncoding.decode(s), role: roleEncoding.decode(s), region: text.decode(s), httpUrl: text.decode(s), applied: vvEncoding.decode(s) }
+  }
+})
+
+export const opsEncoding = bounded<OpsMessage>({
+  preencode(s, m) {
+    c.uint.preencode(s, m.ops.length)
+    for (const op of m.ops) opEncoding.preencode(s, op)
+  },
+  encode(s, m) {
+    c.uint.encode(s, m.ops.length)
+    for (const op of m.ops) opEncoding.encode(s, op)
+  },
+  decode(s) {
+    const n = c.uint.decode(s)
+    check(n >= 1 && n <= MAX_OPS_PER_MESSAGE, 'op count')
+    const ops: Op[] = []
+    for (let i = 0; i < n; i++) ops.push(opEncoding.decode(s))
+    return { ops }
+  }
+})
+
+export const ackEncoding = bounded<AckMessage>({
+  preencode: (s, m) => vvEncoding.preencode(s, m.applied),
+  encode: (s, m) => vvEncoding.encode(s, m.applied),
+  decode: (s) => ({ applied: vvEncoding.decode(s) })
+})
+
+export const roleMessageEncoding = bounded<RoleMessage>({
+  preencode: (s, m) => roleEncoding.preencode(s, m.role),
+  encode: (s, m) => roleEncoding.encode(s, m.role),
+  decode: (s) => ({ role: roleEncoding.decode(s) })
+})
+
+/** The highest version both sides offer, or undefined. */
+export function chooseVersion(ours: readonly number[], theirs: readonly number[]): number | undefined {
+  const common = ours.filter((v) => theirs.includes(v))
+  return common.length === 0 ? undefined : Math.max(...common)
+}

@@ -1,0 +1,124 @@
+import {
+  HybridClock, covers, formatDot, parseVV, formatVV, type Dot, type NodeId, type Op, type VersionVector
+} from '@swarmkv/core'
+import { Engine, MemoryStore } from '@swarmkv/storage'
+import { MemoryNetwork, Replicator, SimScheduler, identityFromSeed, seededRandom, settle, type WireRole } from '@swarmkv/replication'
+
+export interface SimNode {
+  readonly name: string
+  readonly role: WireRole
+  readonly nodeId: NodeId
+  readonly publicKey: Uint8Array
+  readonly engine: Engine
+  readonly replicator: Replicator
+}
+
+export interface SimResult {
+  readonly digests: string[]
+  readonly applied: VersionVector[]
+  readonly acked: Dot[]
+  readonly lost: string[]
+  readonly events: number
+}
+
+const SECRET = 'sim-secret'
+
+/**
+ * One seeded run: masters take random writes (with and without contexts, deletes included)
+ * while links delay frames, break and get partitioned; then the network heals and the run
+ * continues until nothing is left to deliver.
+ */
+export async function simulate(seed: number, opts: { masters?: number; replicas?: number; writes?: number; dropProbability?: number; cutFirstTwoMasters?: boolean } = {}): Promise<SimResult> {
+  const random = seededRandom(seed ^ 0x5eed)
+  const scheduler = new SimScheduler()
+  const net = new MemoryNetwork({ seed, scheduler, minDelayMs: 1, maxDelayMs: 30, dropProbability: opts.dropProbability ?? 0.002 })
+  const nodes: SimNode[] = []
+  const roles: WireRole[] = [...Array<WireRole>(opts.masters ?? 3).fill('master'), ...Array<WireRole>(opts.replicas ?? 1).fill('replica')]
+  for (const [i, role] of roles.entries()) {
+    const seedBytes = new Uint8Array(32)
+    seedBytes[0] = i + 1
+    seedBytes[1] = seed & 0xff
+    const id = identityFromSeed(seedBytes)
+    const store = new MemoryStore()
+    await store.open()
+    const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ now: () => scheduler.now() }) })
+    await engine.open()
+    const transport = net.transport(id.keyPair.publicKey)
+    const replicator = new Replicator({
+      engine, transport, secret: SECRET, scheduler,
+      local: () => ({ nodeId: id.nodeId, role, region: 'sim', httpUrl: `http://sim-${i}` })
+    })
+    nodes.push({ name: `${role}${i}`, role, nodeId: id.nodeId, publicKey: id.keyPair.publicKey, engine, replicator })
+  }
+  for (const n of nodes) await n.replicator.start()
+
+  const masters = nodes.filter((n) => n.role === 'master')
+  // Optionally the first two masters never reach each other: they must converge through the others.
+  if (opts.cutFirstTwoMasters === true) net.block(masters[0]!.publicKey, masters[1]!.publicKey)
+  const keys = ['a', 'b', 'c', 'd', 'e/1', 'e/2']
+  const acked: Dot[] = []
+  const writes = opts.writes ?? 120
+  let t = 0
+  for (let i = 0; i < writes; i++) {
+    t += 1 + Math.floor(random() * 15)
+    const at = masters[Math.floor(random() * masters.length)]!
+    const key = keys[Math.floor(random() * keys.length)]!
+    const r = random()
+    scheduler.setTimeout(() => {
+      void (async () => {
+        // Sometimes the client read its context from another node first.
+        let context: VersionVector | undefined
+        if (r < 0.4) {
+          const from = nodes[Math.floor(random() * nodes.length)]!
+          const state = await from.engine.get(key)
+          context = parseVV(formatVV(state?.context ?? {}))
+        }
+        const [res] = await at.engine.write([{ key, value: new TextEncoder().encode(`${at.name}-${i}`), contentType: 'text/plain', deleted: r > 0.85, context }])
+        acked.push(res!.dot)
+      })()
+    }, t)
+  }
+  // Partitions that heal, and random link breaks.
+  for (let p = 0; p < 4; p++) {
+    const start = Math.floor(random() * t)
+    const shuffled = [...nodes].sort(() => random() - 0.5)
+    const cutAt = 1 + Math.floor(random() * (nodes.length - 1))
+    scheduler.setTimeout(() => net.partition(shuffled.slice(0, cutAt).map((n) => n.publicKey), shuffled.slice(cutAt).map((n) => n.publicKey)), start)
+    scheduler.setTimeout(() => net.heal(), start + 50 + Math.floor(random() * 400))
+  }
+  for (let k = 0; k < 6; k++) scheduler.setTimeout(() => net.breakRandomLink(), Math.floor(random() * t))
+
+  await scheduler.run({ until: t + 1000 })
+  net.dropProbability = 0
+  net.heal()
+  await scheduler.run({ until: scheduler.now() + 60_000 })
+  await settle()
+
+  const digests: string[] = []
+  for (const n of nodes) digests.push((await n.engine.digest()).digest)
+  const lost = await findLost(nodes, acked)
+  for (const n of nodes) await n.replicator.stop()
+  await scheduler.run({ until: scheduler.now() + 1000 })
+  return { digests, applied: nodes.map((n) => n.engine.applied), acked, lost, events: scheduler.executed }
+}
+
+/**
+ * Every acknowledged write must be a sibling of its key or superseded by a write whose context
+ * covers it (it was seen and replaced): anything else was silently lost.
+ */
+async function findLost(nodes: SimNode[], acked: Dot[]): Promise<string[]> {
+  const probe = nodes[0]!
+  const ops: Op[] = []
+  for (const [origin] of Object.entries(probe.engine.applied)) ops.push(...(await probe.engine.readLog(origin as NodeId, 1, 1_000_000)))
+  const byDot = new Map(ops.map((o) => [formatDot(o), o]))
+  const lost: string[] = []
+  for (const dot of acked) {
+    const op = byDot.get(formatDot(dot))
+    if (op === undefined || op.kind !== 'reg') { lost.push(`${formatDot(dot)} (not in the log)`); continue }
+    const state = await probe.engine.get(op.key)
+    const present = state?.siblings.some((s) => s.origin === dot.origin && s.seq === dot.seq) ?? false
+    const superseded = ops.some((o) => o.kind === 'reg' && o.key === op.key && o !== op && covers(o.write.context, dot))
+    if (!present && !superseded) lost.push(formatDot(dot))
+  }
+  return lost
+}
