@@ -16,7 +16,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   const app = Fastify({
     logger: opts.logger ?? false,
     // Keys live in the path; the key limit is enforced by the route, not by the router.
-    maxParamLength: limits.maxKeyBytes * 3 + 64,
+    routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 64 },
     bodyLimit: limits.maxValueBytes + 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
     // The router refuses undecodable URLs before any route runs: answer in our error format.

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startBootstrap } from '@swarmkv/replication'
+import { parse, str, int } from './args.js'
+import { untilSignal } from './start.js'
+
+export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 masters and 1 replica on 127.0.0.1
+
+  --base-port N   HTTP ports N+1, N+2, N+3; DHT bootstrap on N+100, node DHTs on N+101… (default 7000)
+  --data DIR      data directories live under DIR (default ./.data/dev); kept across runs
+  --fsync MODE    always|batch|off (default batch)
+`
+
+const BIN = resolve(fileURLToPath(import.meta.url), '../../bin/swarmkv.js')
+
+export async function devCommand(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, { 'base-port': { type: 'string' }, data: { type: 'string' }, fsync: { type: 'string' } })
+  if (v.help === true) { process.stdout.write(DEV_HELP); return 0 }
+  const base = int(v['base-port'], 7000, 'base-port')
+  const data = resolve(str(v.data, './.data/dev'))
+  await mkdir(data, { recursive: true })
+  // One secret per dev cluster, kept with its data so restarts rejoin the same cluster.
+  const secretFile = join(data, 'cluster.secret')
+  let secret: string
+  try {
+    secret = (await readFile(secretFile, 'utf8')).trim()
+  } catch {
+    secret = randomBytes(16).toString('hex')
+    await writeFile(secretFile, secret + '\n', { mode: 0o600 })
+  }
+  const bootstrap = await startBootstrap('127.0.0.1', base + 100)
+  const nodes = [
+    { name: 'master-1', role: 'master', port: base + 1 },
+    { name: 'master-2', role: 'master', port: base + 2 },
+    { name: 'replica-1', role: 'replica', port: base + 3 }
+  ]
+  const children: ChildProcess[] = []
+  for (const [i, n] of nodes.entries()) {
+    const child = spawn(process.execPath, [
+      BIN, 'start', '--role', n.role, '--http', `127.0.0.1:${n.port}`, '--data', join(data, n.name),
+      '--cluster', 'dev', '--secret', secret, '--region', 'local', '--bootstrap', `127.0.0.1:${bootstrap.port}`,
+      '--dht-port', String(base + 101 + i), '--fsync', str(v.fsync, 'batch')
+    ], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l !== '').map((l) => `[${n.name}] ${l}\n`).join('')
+    child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)))
+    child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)))
+    children.push(child)
+  }
+  process.stdout.write([
+    '',
+    'swarmkv dev cluster',
+    ...nodes.map((n) => `  ${n.name.padEnd(10)} http://127.0.0.1:${n.port}`),
+    `  bootstrap  127.0.0.1:${bootstrap.port} (udp)`,
+    `  data       ${data}`,
+    '',
+    `Try: curl -X PUT --data hello http://127.0.0.1:${base + 1}/kv/greeting && curl http://127.0.0.1:${base + 3}/kv/greeting`,
+    'Ctrl-C stops the cluster.',
+    ''
+  ].join('\n'))
+  const exited = new Promise<void>((r) => children.forEach((c) => c.on('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`a node exited with code ${code}\n`)
+    r()
+  })))
+  await Promise.race([untilSignal(), exited])
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
+  await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.on('exit', r)))))
+  await bootstrap.stop()
+  return 0
+}

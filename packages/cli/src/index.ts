@@ -1,0 +1,3 @@
+export { main } from './main.js'
+export type { NodeConfig, RunningNode } from './node.js'
+export { startNode } from './node.js'

@@ -1,0 +1,64 @@
+import { FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
+import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
+import { startNode } from './node.js'
+
+export const START_HELP = `swarmkv start — run one node
+
+  --role master|replica     takes writes, or serves reads and redirects writes (default master)
+  --http [host:]port        HTTP listen address (default 127.0.0.1:7001)
+  --http-url URL            URL advertised to peers and clients (default http://host:port)
+  --data DIR                data directory: LevelDB and the node's key seed (default ./.data/node)
+  --fsync always|batch|off  durability of acknowledged writes (default batch)
+  --region NAME             region label (default local)
+  --cluster NAME            cluster name (default swarmkv)
+  --secret SECRET           cluster secret; without it the node runs alone (also SWARMKV_SECRET)
+  --bootstrap host:port,…   DHT bootstrap nodes (see: swarmkv dht)
+  --dht-host IP             address this node's DHT binds and announces (default 127.0.0.1)
+  --dht-port PORT           fixed UDP port of this node's DHT (default 0: any)
+  --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
+  --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only)
+  --log                     JSON request logs on stdout
+`
+
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, {
+    role: { type: 'string' }, http: { type: 'string' }, 'http-url': { type: 'string' }, data: { type: 'string' },
+    fsync: { type: 'string' }, region: { type: 'string' }, cluster: { type: 'string' }, secret: { type: 'string' },
+    bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
+    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, log: { type: 'boolean' }
+  })
+  if (v.help === true) { process.stdout.write(START_HELP); return 0 }
+  const role = str(v.role, 'master')
+  if (role !== 'master' && role !== 'replica') throw new UsageError('--role must be master or replica')
+  const fsync = str(v.fsync, 'batch') as FsyncMode
+  if (!FSYNC_MODES.includes(fsync)) throw new UsageError('--fsync must be always, batch or off')
+  const http = listenAddress(v.http, '127.0.0.1:7001')
+  const secret = typeof v.secret === 'string' ? v.secret : process.env.SWARMKV_SECRET
+  const node = await startNode({
+    role, readOnly: v['read-only'] === true,
+    httpHost: http.host, httpPort: http.port, httpUrl: typeof v['http-url'] === 'string' ? v['http-url'] : undefined,
+    dataDir: str(v.data, './.data/node'), fsync, region: str(v.region, 'local'),
+    cluster: str(v.cluster, 'swarmkv'), secret,
+    bootstrap: hostPorts(v.bootstrap, 'bootstrap'),
+    dhtHost: str(v['dht-host'], '127.0.0.1'), dhtPort: int(v['dht-port'], 0, 'dht-port'),
+    maxClockDriftMs: int(v['max-clock-drift'], 60_000, 'max-clock-drift'),
+    logger: v.log === true
+  })
+  process.stdout.write(`swarmkv ${role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
+  await untilSignal()
+  await node.close()
+  return 0
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done)
+      process.off('SIGTERM', done)
+      resolve()
+    }
+    process.on('SIGINT', done)
+    process.on('SIGTERM', done)
+  })
+}
