@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { HybridClock, DEFAULT_MAX_DRIFT_MS, type NodeId } from '@swarmkv/core'
+import { HybridClock, DEFAULT_MAX_DRIFT_MS, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
 import { Engine, LevelStore, type FsyncMode } from '@swarmkv/storage'
 import { HyperswarmTransport, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
 import { buildApp, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
@@ -22,6 +22,8 @@ export interface NodeConfig {
   readonly dhtHost: string
   readonly dhtPort: number
   readonly maxClockDriftMs?: number
+  /** Node ids this node never connects to (an operator's block list). */
+  readonly blockedPeers?: readonly string[]
   readonly logger?: boolean
 }
 
@@ -45,6 +47,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const advertisedHost = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost
   let url = cfg.httpUrl ?? `http://${advertisedHost}:${cfg.httpPort}`
 
+  const blocked = new Set(cfg.blockedPeers ?? [])
   let replicator: Replicator | undefined
   if (cfg.secret !== undefined) {
     const transport = new HyperswarmTransport({
@@ -52,7 +55,8 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       topic: topicFor(cfg.cluster, cfg.secret),
       bootstrap: cfg.bootstrap,
       host: cfg.dhtHost,
-      port: cfg.dhtPort
+      port: cfg.dhtPort,
+      firewall: (remote) => blocked.has(nodeIdFromPublicKey(remote))
     })
     replicator = new Replicator({
       engine, transport, secret: cfg.secret,
@@ -61,7 +65,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   }
   const cluster: ClusterView | undefined = replicator
   const app = buildApp({
-    engine, nodeId: identity.nodeId, region: cfg.region, control, cluster,
+    engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster,
     get httpUrl() { return url }
   }, { logger: cfg.logger ?? false })
   await app.listen({ host: cfg.httpHost, port: cfg.httpPort })

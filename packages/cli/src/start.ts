@@ -1,3 +1,4 @@
+import { isNodeId } from '@swarmkv/core'
 import { FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
 import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
 import { startNode } from './node.js'
@@ -16,6 +17,7 @@ export const START_HELP = `swarmkv start — run one node
   --dht-host IP             address this node's DHT binds and announces (default 127.0.0.1)
   --dht-port PORT           fixed UDP port of this node's DHT (default 0: any)
   --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
+  --block-peer ID,…         node ids this node never connects to (operator block list)
   --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only)
   --log                     JSON request logs on stdout
 `
@@ -25,7 +27,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     role: { type: 'string' }, http: { type: 'string' }, 'http-url': { type: 'string' }, data: { type: 'string' },
     fsync: { type: 'string' }, region: { type: 'string' }, cluster: { type: 'string' }, secret: { type: 'string' },
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
-    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, log: { type: 'boolean' }
+    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, log: { type: 'boolean' }
   })
   if (v.help === true) { process.stdout.write(START_HELP); return 0 }
   const role = str(v.role, 'master')
@@ -42,12 +44,20 @@ export async function startCommand(argv: string[]): Promise<number> {
     bootstrap: hostPorts(v.bootstrap, 'bootstrap'),
     dhtHost: str(v['dht-host'], '127.0.0.1'), dhtPort: int(v['dht-port'], 0, 'dht-port'),
     maxClockDriftMs: int(v['max-clock-drift'], 60_000, 'max-clock-drift'),
+    blockedPeers: blockList(v['block-peer']),
     logger: v.log === true
   })
   process.stdout.write(`swarmkv ${role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
   await untilSignal()
   await node.close()
   return 0
+}
+
+function blockList(v: string | boolean | undefined): string[] {
+  if (typeof v !== 'string') return []
+  const ids = v.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const id of ids) if (!isNodeId(id)) throw new UsageError(`--block-peer takes node ids (16 hex characters), got ${JSON.stringify(id)}`)
+  return ids
 }
 
 /** Resolves on SIGINT or SIGTERM. */

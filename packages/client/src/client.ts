@@ -34,6 +34,8 @@ export interface WriteOptions {
   readonly timeoutMs?: number
 }
 
+const MAX_REDIRECTS = 3
+
 export class SwarmkvError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
     super(message)
@@ -152,8 +154,16 @@ export class SwarmkvClient {
   }
 
   private async request(method: string, path: string, body?: Uint8Array | string, headers: Record<string, string> = {}): Promise<Response> {
-    // Replicas answer writes with 307 to a master; fetch follows it with method and body kept.
-    return this.fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'follow' })
+    // Replicas answer writes with 307 to a master: follow it here, resending method and body
+    // (fetch's own redirect handling cannot resend a byte body).
+    let url = `${this.url}${path}`
+    for (let hop = 0; ; hop++) {
+      const res = await this.fetch(url, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : body.slice() } : {}), redirect: 'manual' })
+      const location = res.headers.get('location')
+      if ((res.status !== 307 && res.status !== 308) || location === null || hop >= MAX_REDIRECTS) return res
+      await res.body?.cancel()
+      url = new URL(location, url).toString()
+    }
   }
 
   private async ensureOk(res: Response): Promise<void> {

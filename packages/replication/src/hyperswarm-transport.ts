@@ -14,6 +14,8 @@ export interface HyperswarmTransportOptions {
   /** Discovery refresh while no peer is connected, then at the slow interval. Defaults 2 s and 30 s. */
   readonly fastRefreshMs?: number
   readonly slowRefreshMs?: number
+  /** Returns true to refuse a peer (both directions). Default: refuse none. */
+  readonly firewall?: (remotePublicKey: Uint8Array) => boolean
 }
 
 /**
@@ -42,7 +44,7 @@ export class HyperswarmTransport implements Transport {
       ephemeral: false,
       firewalled: false
     })
-    this.swarm = new Hyperswarm({ dht: this.dht, keyPair: this.opts.keyPair })
+    this.swarm = new Hyperswarm({ dht: this.dht, keyPair: this.opts.keyPair, firewall: this.opts.firewall ?? (() => false) })
     this.swarm.on('connection', (conn: NoiseConnection) => {
       // A peer going away surfaces as ECONNRESET: never let it reach the process.
       conn.on('error', () => {})

@@ -51,6 +51,8 @@ export interface NodeControl {
 export interface ServerDeps {
   readonly engine: Engine
   readonly nodeId: NodeId
+  /** The node's Hyperswarm public key (hex), when it has one. */
+  readonly publicKey?: string
   readonly region: string
   /** The URL peers and clients use to reach this node's HTTP API. */
   readonly httpUrl: string

@@ -38,6 +38,8 @@ export interface ClusterView {
 export class NodeProcess {
   child: ChildProcess | undefined
   nodeId = ''
+  /** Extra `swarmkv start` arguments for the next start (e.g. --block-peer). */
+  extraArgs: string[] = []
   readonly url: string
   readonly client: SwarmkvClient
   private log: WriteStream | undefined
@@ -66,7 +68,7 @@ export class NodeProcess {
       SWARMKV_BIN, 'start', '--role', this.spec.role ?? 'master', '--http', `127.0.0.1:${this.httpPort}`,
       '--data', this.dataDir, '--region', this.spec.region ?? 'r1', '--fsync', this.spec.fsync ?? 'batch',
       '--dht-port', String(this.dhtPort), ...this.commonArgs(), ...(this.spec.secret !== undefined ? ['--secret', this.spec.secret] : []),
-      ...(this.spec.args ?? [])
+      ...(this.spec.args ?? []), ...this.extraArgs
     ]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child

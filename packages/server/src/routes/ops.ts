@@ -21,7 +21,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen
     const applied = engine.applied
     return {
       self: {
-        nodeId: deps.nodeId, role: deps.control.role, readOnly: deps.control.readOnly, region: deps.region,
+        nodeId: deps.nodeId, publicKey: deps.publicKey ?? null, role: deps.control.role, readOnly: deps.control.readOnly, region: deps.region,
         httpUrl: deps.httpUrl, seq: engine.seq, applied, context: formatVV(applied)
       },
       peers: (deps.cluster?.peers() ?? []).map((p) => ({ ...p, lagOps: vvLag(applied, p.applied) }))
