@@ -14,6 +14,7 @@ export interface FramedConnection {
   destroy(err?: Error): void
   on(event: 'error', listener: (err: Error) => void): unknown
   on(event: 'close', listener: () => void): unknown
+  on(event: 'data', listener: (frame: Uint8Array) => void): unknown
 }
 
 /** Where connections come from: Hyperswarm in production, an in-memory network in tests. */

@@ -14,6 +14,8 @@ export interface HyperswarmTransportOptions {
   /** Discovery refresh while no peer is connected, then at the slow interval. Defaults 2 s and 30 s. */
   readonly fastRefreshMs?: number
   readonly slowRefreshMs?: number
+  /** Public keys to connect to directly, besides those found on the topic. */
+  readonly joinPeers?: readonly Uint8Array[]
   /** Returns true to refuse a peer (both directions). Default: refuse none. */
   readonly firewall?: (remotePublicKey: Uint8Array) => boolean
 }
@@ -50,6 +52,7 @@ export class HyperswarmTransport implements Transport {
       conn.on('error', () => {})
       onConnection(conn as unknown as FramedConnection)
     })
+    for (const key of this.opts.joinPeers ?? []) this.swarm.joinPeer(key)
     this.discovery = this.swarm.join(this.opts.topic, { server: true, client: true })
     this.discovery.flushed().then(
       () => { this.isJoined = !this.stopped },

@@ -23,7 +23,9 @@ const RECEIVE_LOW_WATER = 2048
 /** Acks are coalesced over this window. */
 const ACK_DELAY_MS = 5
 /** A peer that has not proven the secret and said hello by then is dropped. */
-const HANDSHAKE_TIMEOUT_MS = 10_000
+const HANDSHAKE_TIMEOUT_MS = 5_000
+/** A peer proves the secret in about 100 bytes; one sending more first is not speaking the protocol. */
+const MAX_BYTES_BEFORE_AUTH = 1024
 
 export interface LocalInfo {
   readonly nodeId: NodeId
@@ -92,12 +94,18 @@ export class PeerSession {
   private ackTimer: { cancel(): void } | undefined
   private lastAck: VersionVector | undefined
   private readonly handshakeTimer: { cancel(): void }
+  private bytesBeforeAuth = 0
 
   constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
     this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
     this.caughtUpAt = deps.scheduler.now()
     conn.on('error', (err) => this.onStreamError(err))
     conn.on('close', () => this.onClosed())
+    conn.on('data', (frame: Uint8Array) => {
+      if (this.phase !== 'auth') return
+      this.bytesBeforeAuth += frame.byteLength
+      if (this.bytesBeforeAuth > MAX_BYTES_BEFORE_AUTH) this.fail(new ProtocolError('too much data before proving the secret'))
+    })
     const mux = Protomux.from(conn)
     this.mux = mux
     const channel = mux.createChannel({

@@ -47,6 +47,8 @@ export class SimScheduler implements Scheduler {
   async run(opts: { until?: number; maxEvents?: number } = {}): Promise<void> {
     const max = opts.maxEvents ?? 1_000_000
     for (let n = 0; n < max; n++) {
+      // Work started outside the loop (or by the last event) may still be scheduling events.
+      await settle()
       const e = this.events[0]
       if (e === undefined || (opts.until !== undefined && e.at > opts.until)) break
       this.events.shift()
@@ -54,7 +56,6 @@ export class SimScheduler implements Scheduler {
       this.time = e.at
       this.executed++
       e.fn()
-      await settle()
     }
     if (opts.until !== undefined && this.time < opts.until) this.time = opts.until
   }

@@ -30,7 +30,7 @@ export interface ClusterOptions {
 }
 
 export interface ClusterView {
-  self: { nodeId: string; role: string; seq: number; applied: Record<string, number>; publicKey?: string }
+  self: { nodeId: string; role: string; seq: number; applied: Record<string, number>; publicKey: string | null }
   peers: Array<{ nodeId: string; role: string; connected: boolean; applied: Record<string, number>; lagOps: number; httpUrl: string }>
 }
 
