@@ -17,3 +17,8 @@ export {
 export { ErrorCode, SwarmError, isSwarmError } from './errors.js'
 export { hash64 } from './hash.js'
 export { etagOf, parseIfMatch } from './etag.js'
+export type { Json, JsonObject, DocConflict } from './doc.js'
+export {
+  DELETED_MARK, isJsonObject, validateDocValue, replaceRoot, applyMergePatch, markDeleted, clearDeleted, incrementCounter,
+  docToJson, docConflicts, Automerge
+} from './doc.js'

@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type Limits, type ServerDeps, type ServerOptions } from
 import { errorHandler, sendError } from './http-errors.js'
 import { registerKvRoutes } from './routes/kv.js'
 import { registerBatchRoute } from './routes/batch.js'
+import { registerDocRoutes } from './routes/docs.js'
 import { registerOpsRoutes } from './routes/ops.js'
 import { registerAdminRoutes } from './routes/admin.js'
 
@@ -40,6 +41,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   })
 
   void app.register(async (scope) => registerKvRoutes(scope, deps, limits))
+  void app.register(async (scope) => registerDocRoutes(scope, deps, limits))
   registerBatchRoute(app, deps, limits)
   registerOpsRoutes(app, deps, () => open)
   registerAdminRoutes(app, deps)

@@ -1,5 +1,4 @@
-import { SwarmError } from '@swarmkv/core'
-import type { WriteResult } from '@swarmkv/storage'
+import { SwarmError, type Dot } from '@swarmkv/core'
 import type { FastifyRequest } from 'fastify'
 import type { Limits, ServerDeps } from './options.js'
 import { parseTokens, parseWait } from './headers.js'
@@ -27,11 +26,10 @@ export async function readAfter(deps: ServerDeps, req: FastifyRequest, limits: L
  * `?w=N`: after the local commit, wait until N nodes (this one included) have applied the write,
  * at most ?timeout= ms. Nothing is rolled back on timeout; the 504 says how many had it.
  */
-export async function awaitReplication(deps: ServerDeps, req: FastifyRequest, results: readonly WriteResult[], limits: Limits): Promise<number | undefined> {
+export async function awaitReplication(deps: ServerDeps, req: FastifyRequest, dots: readonly Dot[], limits: Limits): Promise<number | undefined> {
   const q = req.query as { w?: number; timeout?: string }
   if (q.w === undefined || q.w <= 1) return q.w === undefined ? undefined : 1
   const timeout = parseWait(q.timeout, DEFAULT_W_TIMEOUT_MS, limits.maxWaitMs, 'timeout')
-  const dots = results.map((r) => r.dot)
   const outcome = deps.cluster === undefined ? { ok: false, count: 1 } : await deps.cluster.waitReplicated(dots, q.w, timeout)
   if (!outcome.ok) {
     throw SwarmError.waitTimeout(`only ${outcome.count} of the ${q.w} nodes asked for applied the write within ${timeout} ms; it is committed and not rolled back`, {

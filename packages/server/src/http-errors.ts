@@ -41,6 +41,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The error code reported when this route's request fails schema validation or body parsing. */
     badInputCode?: ErrorCode
+    /** The error code reported when this route's body is over its limit. Default VALUE_TOO_LARGE. */
+    tooLargeCode?: ErrorCode
   }
 }
 
@@ -50,7 +52,7 @@ function fromFastify(err: FastifyError, req: FastifyRequest): SwarmError | undef
   if (err.validation) return new SwarmError(badInput, `invalid request: ${err.message}`)
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new SwarmError(badInput === ErrorCode.BAD_REQUEST ? ErrorCode.VALUE_TOO_LARGE : ErrorCode.BATCH_TOO_LARGE, 'request body is too large')
+      return new SwarmError(req.routeOptions.config.tooLargeCode ?? ErrorCode.VALUE_TOO_LARGE, 'request body is too large')
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new SwarmError(ErrorCode.BAD_JSON, `body is not valid JSON: ${err.message}`)

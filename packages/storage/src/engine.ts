@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import {
-  EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, vvGet,
-  type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
+  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, vvGet,
+  type DocOp, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
-import type { NodeMeta, Store } from './store.js'
+import type { DocWrite, NodeMeta, Store } from './store.js'
 import { Lru } from './lru.js'
+import { docHeads, freeDoc, loadEntry, planDocWrite, type DocEntry } from './doc-cache.js'
 
 export type FsyncMode = 'always' | 'batch' | 'off'
 export const FSYNC_MODES: readonly FsyncMode[] = ['always', 'batch', 'off']
@@ -18,6 +19,14 @@ export interface LocalWrite {
   readonly context?: VersionVector | undefined
   /** If-Match: the write applies only when the key's current ETag is listed (`*`: the key is live). */
   readonly ifMatch?: readonly string[] | '*' | undefined
+}
+
+/** A change to a document, made inside an Automerge change callback; throwing aborts it. */
+export type DocMutation = (root: Record<string, unknown>) => void
+
+export interface DocResult {
+  /** Undefined when the change changed nothing (no op was written). */
+  readonly dot: Dot | undefined
 }
 
 export interface WriteResult {
@@ -43,11 +52,16 @@ export interface EngineOptions {
   readonly cacheEntries?: number
   /** At most this many queued requests go into one commit. Default 1 024. */
   readonly maxBatchJobs?: number
+  /** Documents kept loaded in memory. Default 1 000. */
+  readonly docCacheEntries?: number
+  /** A document whose stored size exceeds this refuses local changes. Default 16 MiB. */
+  readonly maxDocBytes?: number
 }
 
 type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
+  | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
 
 interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
 
@@ -65,7 +79,9 @@ export class Engine {
   readonly fsync: FsyncMode
   private readonly clock: HybridClock
   private readonly cache: Lru<string, RegisterState>
+  private readonly docs: Lru<string, DocEntry>
   private readonly maxBatchJobs: number
+  private readonly maxDocBytes: number
   private meta: NodeMeta = { seq: 0, applied: {} }
   private queue: Job[] = []
   private pumping = false
@@ -82,6 +98,9 @@ export class Engine {
     this.fsync = opts.fsync ?? 'batch'
     this.cache = new Lru(opts.cacheEntries ?? 20_000)
     this.maxBatchJobs = opts.maxBatchJobs ?? 1024
+    this.maxDocBytes = opts.maxDocBytes ?? 16 * 1024 * 1024
+    // Every document dropped from memory is freed: Automerge memory lives outside the JS heap.
+    this.docs = new Lru(opts.docCacheEntries ?? 1000, (_k, e) => freeDoc(e.doc))
   }
 
   async open(): Promise<void> {
@@ -95,6 +114,7 @@ export class Engine {
     while (this.pumping) await new Promise((r) => setTimeout(r, 5))
     for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.resolve(false) }
     this.waiters.clear()
+    for (const e of this.docs.values()) freeDoc(e.doc)
   }
 
   get seq(): Seq { return this.meta.seq }
@@ -114,6 +134,31 @@ export class Engine {
   /** Applies ops received from a peer, in order; duplicates are skipped. Resolves with how many were new. */
   applyRemote(ops: readonly Op[]): Promise<number> {
     return new Promise((resolve, reject) => this.enqueue({ kind: 'remote', ops, resolve, reject }))
+  }
+
+  /** Applies one change to a document and resolves after the durable commit. */
+  updateDoc(key: string, mutate: DocMutation): Promise<DocResult> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'doc', key, mutate, resolve, reject }))
+  }
+
+  /**
+   * Runs `read` on the committed document (undefined when it was never written). The document
+   * is only valid during the call.
+   */
+  async readDoc<T>(key: string, read: (doc: A.Doc<unknown> | undefined) => T): Promise<T> {
+    const hit = this.docs.get(key)
+    if (hit !== undefined) return read(hit.doc)
+    const rec = await this.store.getDoc(key)
+    const cached = this.docs.get(key)
+    if (cached !== undefined) return read(cached.doc)
+    if (rec === undefined) return read(undefined)
+    // Only the writer puts documents in the cache; a read of a cold one loads a copy and frees it.
+    const entry = loadEntry(rec, this.nodeId)
+    try {
+      return read(entry.doc)
+    } finally {
+      freeDoc(entry.doc)
+    }
   }
 
   async get(key: string): Promise<RegisterState | undefined> {
@@ -163,19 +208,27 @@ export class Engine {
     })
   }
 
-  /** SHA-256 over every key state in key order: equal digests mean byte-identical states. */
+  /**
+   * SHA-256 over every register state (its canonical bytes) and every document (its heads), in
+   * key order: equal digests mean identical states.
+   */
   async digest(): Promise<{ digest: string; keys: number }> {
     const h = createHash('sha256')
     let keys = 0
-    for await (const [kind, key, bytes] of this.store.scan()) {
+    const add = (kind: string, key: string, bytes: Uint8Array) => {
       const k = Buffer.from(key, 'utf8')
       const head = Buffer.alloc(9)
-      head.write(kind === 'reg' ? 'r' : 'd', 0)
+      head.write(kind, 0)
       head.writeUInt32BE(k.length, 1)
       head.writeUInt32BE(bytes.length, 5)
       h.update(head).update(k).update(bytes)
       keys++
     }
+    for await (const key of this.store.scanDocKeys()) {
+      const heads = await this.readDoc(key, (d) => (d === undefined ? [] : docHeads(d)))
+      add('d', key, Buffer.from(heads.join(','), 'utf8'))
+    }
+    for await (const [key, bytes] of this.store.scanRegisters()) add('r', key, bytes)
     return { digest: h.digest('hex'), keys }
   }
 
@@ -199,15 +252,21 @@ export class Engine {
 
   private async runBatch(jobs: Job[]): Promise<void> {
     const keys = new Set<string>()
+    const docKeys = new Set<string>()
     for (const job of jobs) {
       if (job.kind === 'local') for (const w of job.writes) keys.add(w.key)
-      else for (const op of job.ops) if (op.kind === 'reg') keys.add(op.key)
+      else if (job.kind === 'doc') docKeys.add(job.key)
+      else for (const op of job.ops) (op.kind === 'reg' ? keys : docKeys).add(op.key)
     }
     const missing = [...keys].filter((k) => !this.cache.has(k))
+    const missingDocs = [...docKeys].filter((k) => !this.docs.has(k))
     let loaded: Array<RegisterState | undefined>
+    const docBase = new Map<string, DocEntry>()
     try {
       loaded = missing.length > 0 ? await this.store.getRegisters(missing) : []
+      for (const k of missingDocs) docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
     } catch (err) {
+      for (const e of docBase.values()) freeDoc(e.doc)
       for (const job of jobs) job.reject(err)
       return
     }
@@ -218,6 +277,17 @@ export class Engine {
     const current = (k: string): RegisterState => overlay.get(k) ?? this.cache.get(k) ?? base.get(k) ?? EMPTY_REGISTER
     let seq = this.meta.seq
     const applied: Record<string, Seq> = { ...this.meta.applied }
+    // Documents changed in this batch: the entry before the batch, the latest doc, the changes.
+    const docChanges = new Map<string, { before: DocEntry; doc: A.Doc<unknown>; changes: Uint8Array[] }>()
+    const docState = (k: string) => {
+      let d = docChanges.get(k)
+      if (d === undefined) {
+        const before = this.docs.get(k) ?? docBase.get(k)!
+        d = { before, doc: before.doc, changes: [] }
+        docChanges.set(k, d)
+      }
+      return d
+    }
     const log: Op[] = []
     const done: Array<() => void> = []
     const succeeded: Job[] = []
@@ -250,6 +320,27 @@ export class Engine {
           const results = jobOps.map((op) => ({ dot: { origin: op.origin, seq: op.seq }, state: scratch.get(op.key)! }))
           done.push(() => job.resolve(results))
           localOps += jobOps.length
+        } else if (job.kind === 'doc') {
+          const d = docState(job.key)
+          if (d.before.bytes > this.maxDocBytes) {
+            throw new SwarmError('DOCUMENT_TOO_LARGE', `document is ${d.before.bytes} bytes stored; the limit is ${this.maxDocBytes}`)
+          }
+          const hlc = this.clock.tick()
+          // A throwing mutation aborts its change and leaves the document as it was.
+          const after = A.change(d.doc, { time: Math.floor(hlc.wall / 1000) }, job.mutate)
+          if (after === d.doc) {
+            done.push(() => job.resolve({ dot: undefined }))
+          } else {
+            const change = A.getLastLocalChange(after)!
+            seq += 1
+            applied[this.nodeId] = seq
+            const op: DocOp = { kind: 'doc', origin: this.nodeId, seq, hlc, key: job.key, changes: [change] }
+            d.doc = after
+            d.changes.push(change)
+            jobOps.push(op)
+            localOps++
+            done.push(() => job.resolve({ dot: { origin: op.origin, seq: op.seq } }))
+          }
         } else {
           const have: Record<string, Seq> = {}
           const seen = (o: NodeId) => have[o] ?? applied[o] ?? 0
@@ -258,9 +349,15 @@ export class Engine {
             const last = seen(op.origin)
             if (op.seq <= last) { dups++; continue }
             if (op.seq !== last + 1) throw new ApplyError(`gap in ops of ${op.origin}: have ${last}, got ${op.seq}`)
-            if (op.kind !== 'reg') throw new ApplyError(`op kind ${op.kind} is not supported by this node`)
             this.clock.observe(op.hlc)
-            scratch.set(op.key, applyWrite(state(op.key), op.write))
+            if (op.kind === 'reg') scratch.set(op.key, applyWrite(state(op.key), op.write))
+            else {
+              const d = docState(op.key)
+              // Changes whose dependencies have not arrived wait inside the document; the raw
+              // bytes are stored too, so they survive a restart.
+              d.doc = A.applyChanges(d.doc, [...op.changes])[0]
+              d.changes.push(...op.changes)
+            }
             have[op.origin] = op.seq
             jobOps.push(op)
           }
@@ -278,13 +375,30 @@ export class Engine {
       log.push(...jobOps)
     }
 
+    const docWrites: DocWrite[] = []
+    const docEntries = new Map<string, DocEntry>()
+    for (const [k, d] of docChanges) {
+      if (d.changes.length === 0) continue
+      const { write, entry } = planDocWrite(k, d.before, d.doc, d.changes)
+      docWrites.push(write)
+      docEntries.set(k, entry)
+    }
+
     if (log.length > 0) {
       const meta: NodeMeta = { seq, applied }
       try {
-        await this.store.commit({ registers: [...overlay], docs: [], log, meta }, { sync: this.fsync !== 'off' })
+        await this.store.commit({ registers: [...overlay], docs: docWrites, log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
         this.stats.failedCommits++
-        // Nothing was committed: fail exactly the requests that were going into this commit.
+        // Nothing was committed: fail exactly the requests that were going into this commit,
+        // and drop the documents changed in memory (they reload from the store).
+        for (const [k, d] of docChanges) {
+          if (d.changes.length === 0) continue
+          this.docs.delete(k)
+          docBase.delete(k)
+          freeDoc(d.doc)
+        }
+        for (const e of docBase.values()) freeDoc(e.doc)
         for (const job of succeeded) job.reject(err)
         return
       }
@@ -295,6 +409,9 @@ export class Engine {
       this.stats.localOps += localOps
       this.stats.remoteOps += remoteOps
     }
+    // Loaded documents join the cache (the LRU frees what it evicts); changed ones replace theirs.
+    for (const [k, e] of docBase) if (!docEntries.has(k)) this.docs.set(k, e)
+    for (const [k, e] of docEntries) this.docs.set(k, e)
     this.stats.duplicateOps += dups
     for (const d of done) d()
     if (log.length > 0) {

@@ -3,7 +3,8 @@ import type { NodeId, Seq } from '@swarmkv/core'
 /**
  * LevelDB key layout (one byte tag, then the rest):
  *   's' + utf8(key)                     -> register state
- *   'd' + utf8(key)                     -> saved Automerge document
+ *   'd' + utf8(key)                     -> Automerge document snapshot
+ *   'e' + len16 + utf8(key) + n (4 BE)  -> document chunk n (raw change bytes since the snapshot)
  *   'l' + origin (8 bytes) + seq (8 BE) -> op (the replication log, ops of every origin)
  *   'm'                                 -> node meta (seq, applied)
  * Tags sort apart, so each kind is one contiguous range.
@@ -11,6 +12,7 @@ import type { NodeId, Seq } from '@swarmkv/core'
 export const TAG_REG = 0x73
 export const TAG_DOC = 0x64
 export const TAG_LOG = 0x6c
+export const TAG_CHUNK = 0x65
 export const META_KEY = new Uint8Array([0x6d])
 
 const utf8 = new TextEncoder()
@@ -26,6 +28,25 @@ export function tagged(tag: number, key: string): Uint8Array {
 
 export function untag(bytes: Uint8Array): string {
   return utf8d.decode(bytes.subarray(1))
+}
+
+/** The prefix of every chunk of one document; the key's length keeps documents apart. */
+export function chunkPrefix(key: string): Uint8Array {
+  const body = utf8.encode(key)
+  const out = new Uint8Array(body.length + 3)
+  out[0] = TAG_CHUNK
+  out[1] = body.length >>> 8
+  out[2] = body.length & 0xff
+  out.set(body, 3)
+  return out
+}
+
+export function chunkKey(key: string, index: number): Uint8Array {
+  const p = chunkPrefix(key)
+  const out = new Uint8Array(p.length + 4)
+  out.set(p)
+  new DataView(out.buffer).setUint32(p.length, index)
+  return out
 }
 
 export function logKey(origin: NodeId, seq: Seq): Uint8Array {

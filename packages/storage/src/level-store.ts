@@ -1,10 +1,10 @@
 import { Level } from 'level'
 import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq } from '@swarmkv/core'
-import type { CommitBatch, ListOptions, NodeMeta, Store } from './store.js'
-import { META_KEY, TAG_DOC, TAG_REG, logKey, prefixEnd, tagged, untag } from './layout.js'
+import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store } from './store.js'
+import { META_KEY, TAG_DOC, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
 import { EMPTY_META, metaEncoding } from './meta.js'
 
-type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array }
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 
 /** The durable store: one LevelDB per node; every commit is one atomic write batch. */
 export class LevelStore implements Store {
@@ -27,8 +27,14 @@ export class LevelStore implements Store {
     return values.map((v) => (v === undefined ? undefined : decode(registerStateEncoding, v)))
   }
 
-  async getDoc(key: string): Promise<Uint8Array | undefined> {
-    return this.db.get(tagged(TAG_DOC, key))
+  async getDoc(key: string): Promise<DocRecord | undefined> {
+    const snapshot = await this.db.get(tagged(TAG_DOC, key))
+    const prefix = chunkPrefix(key)
+    const end = prefixEnd(prefix)
+    const chunks: Uint8Array[] = []
+    for await (const v of this.db.values({ gte: prefix, ...(end ? { lt: end } : {}) })) chunks.push(v)
+    if (snapshot === undefined && chunks.length === 0) return undefined
+    return { snapshot, chunks }
   }
 
   async listRegisters(opts: ListOptions): Promise<Array<[string, RegisterState]>> {
@@ -53,22 +59,36 @@ export class LevelStore implements Store {
     return out
   }
 
-  async *scan(): AsyncIterable<readonly ['reg' | 'doc', string, Uint8Array]> {
-    for await (const [k, v] of this.db.iterator({ gte: new Uint8Array([TAG_DOC]), lt: new Uint8Array([TAG_DOC + 1]) })) {
-      yield ['doc', untag(k), v] as const
-    }
+  async *scanRegisters(): AsyncIterable<readonly [string, Uint8Array]> {
     for await (const [k, v] of this.db.iterator({ gte: new Uint8Array([TAG_REG]), lt: new Uint8Array([TAG_REG + 1]) })) {
-      yield ['reg', untag(k), v] as const
+      yield [untag(k), v] as const
     }
+  }
+
+  async *scanDocKeys(): AsyncIterable<string> {
+    // A document has a snapshot once it was compacted, chunks before that: collect both.
+    const keys = new Set<string>()
+    for await (const k of this.db.keys({ gte: new Uint8Array([TAG_DOC]), lt: new Uint8Array([TAG_DOC + 1]) })) keys.add(untag(k))
+    for await (const k of this.db.keys({ gte: chunkPrefix(''), lt: new Uint8Array([chunkPrefix('')[0]! + 1]) })) {
+      const len = (k[1]! << 8) | k[2]!
+      keys.add(new TextDecoder().decode(k.subarray(3, 3 + len)))
+    }
+    yield* [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
   }
 
   async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
     const ops: BatchOp[] = []
     for (const [key, state] of batch.registers) ops.push({ type: 'put', key: tagged(TAG_REG, key), value: encode(registerStateEncoding, state) })
-    for (const [key, bytes] of batch.docs) ops.push({ type: 'put', key: tagged(TAG_DOC, key), value: bytes })
+    for (const d of batch.docs) {
+      if (d.kind === 'append') {
+        ops.push({ type: 'put', key: chunkKey(d.key, d.index), value: d.bytes })
+      } else {
+        ops.push({ type: 'put', key: tagged(TAG_DOC, d.key), value: d.bytes })
+        for (let i = 0; i < d.dropChunks; i++) ops.push({ type: 'del', key: chunkKey(d.key, i) })
+      }
+    }
     for (const op of batch.log) ops.push({ type: 'put', key: logKey(op.origin, op.seq), value: encode(opEncoding, op) })
     ops.push({ type: 'put', key: META_KEY, value: encode(metaEncoding, batch.meta) })
     await this.db.batch(ops, { sync: opts.sync })
   }
 }
-

@@ -1,5 +1,5 @@
 import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq } from '@swarmkv/core'
-import type { CommitBatch, ListOptions, NodeMeta, Store } from './store.js'
+import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store } from './store.js'
 import { compareBytes, utf8Bytes } from './layout.js'
 import { EMPTY_META } from './meta.js'
 
@@ -10,7 +10,7 @@ import { EMPTY_META } from './meta.js'
 export class MemoryStore implements Store {
   private meta: NodeMeta = EMPTY_META
   private readonly registers = new Map<string, Uint8Array>()
-  private readonly docs = new Map<string, Uint8Array>()
+  private readonly docs = new Map<string, { snapshot: Uint8Array | undefined; chunks: Map<number, Uint8Array> }>()
   private readonly log = new Map<NodeId, Map<Seq, Uint8Array>>()
   private isOpen = false
 
@@ -31,9 +31,11 @@ export class MemoryStore implements Store {
     })
   }
 
-  async getDoc(key: string): Promise<Uint8Array | undefined> {
+  async getDoc(key: string): Promise<DocRecord | undefined> {
     this.ensureOpen()
-    return this.docs.get(key)
+    const d = this.docs.get(key)
+    if (d === undefined) return undefined
+    return { snapshot: d.snapshot, chunks: [...d.chunks.entries()].sort(([a], [b]) => a - b).map(([, c]) => c) }
   }
 
   private sortedKeys(map: Map<string, unknown>): string[] {
@@ -66,16 +68,28 @@ export class MemoryStore implements Store {
     return out
   }
 
-  async *scan(): AsyncIterable<readonly ['reg' | 'doc', string, Uint8Array]> {
+  async *scanRegisters(): AsyncIterable<readonly [string, Uint8Array]> {
     this.ensureOpen()
-    for (const k of this.sortedKeys(this.docs)) yield ['doc', k, this.docs.get(k)!] as const
-    for (const k of this.sortedKeys(this.registers)) yield ['reg', k, this.registers.get(k)!] as const
+    for (const k of this.sortedKeys(this.registers)) yield [k, this.registers.get(k)!] as const
+  }
+
+  async *scanDocKeys(): AsyncIterable<string> {
+    this.ensureOpen()
+    yield* this.sortedKeys(this.docs)
   }
 
   async commit(batch: CommitBatch, _opts: { sync: boolean }): Promise<void> {
     this.ensureOpen()
     for (const [k, s] of batch.registers) this.registers.set(k, encode(registerStateEncoding, s))
-    for (const [k, d] of batch.docs) this.docs.set(k, Uint8Array.from(d))
+    for (const d of batch.docs) {
+      let rec = this.docs.get(d.key)
+      if (rec === undefined) this.docs.set(d.key, (rec = { snapshot: undefined, chunks: new Map() }))
+      if (d.kind === 'append') rec.chunks.set(d.index, Uint8Array.from(d.bytes))
+      else {
+        rec.snapshot = Uint8Array.from(d.bytes)
+        for (let i = 0; i < d.dropChunks; i++) rec.chunks.delete(i)
+      }
+    }
     for (const op of batch.log) {
       let m = this.log.get(op.origin)
       if (m === undefined) this.log.set(op.origin, (m = new Map()))

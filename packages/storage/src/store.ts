@@ -8,10 +8,25 @@ export interface NodeMeta {
   readonly applied: VersionVector
 }
 
+/**
+ * A document is stored as a snapshot (Automerge `save`) plus chunks of raw change bytes appended
+ * since; loading concatenates them. Chunks keep changes whose dependencies have not arrived yet,
+ * which a snapshot would drop.
+ */
+export interface DocRecord {
+  readonly snapshot: Uint8Array | undefined
+  readonly chunks: readonly Uint8Array[]
+}
+
+/** How one commit changes one document: append a chunk, or write a snapshot and drop the chunks. */
+export type DocWrite =
+  | { readonly key: string; readonly kind: 'append'; readonly index: number; readonly bytes: Uint8Array }
+  | { readonly key: string; readonly kind: 'snapshot'; readonly bytes: Uint8Array; readonly dropChunks: number }
+
 /** One atomic commit: new key states, the ops that produced them (appended to the log), and meta. */
 export interface CommitBatch {
   readonly registers: ReadonlyArray<readonly [string, RegisterState]>
-  readonly docs: ReadonlyArray<readonly [string, Uint8Array]>
+  readonly docs: readonly DocWrite[]
   readonly log: readonly Op[]
   readonly meta: NodeMeta
 }
@@ -32,12 +47,14 @@ export interface Store {
   close(): Promise<void>
   readMeta(): Promise<NodeMeta>
   getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>>
-  getDoc(key: string): Promise<Uint8Array | undefined>
+  getDoc(key: string): Promise<DocRecord | undefined>
   /** Register states in key order (UTF-8 byte order), tombstone-only states included. */
   listRegisters(opts: ListOptions): Promise<Array<[string, RegisterState]>>
   /** Ops of one origin with seq >= fromSeq, in seq order, at most `limit`. */
   readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]>
-  /** Every stored key state, encoded, in key order: for digests and state transfer. */
-  scan(): AsyncIterable<readonly [kind: 'reg' | 'doc', key: string, bytes: Uint8Array]>
+  /** Every stored register state, encoded, in key order: for digests. */
+  scanRegisters(): AsyncIterable<readonly [key: string, bytes: Uint8Array]>
+  /** Every document key, in key order. */
+  scanDocKeys(): AsyncIterable<string>
   commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void>
 }

@@ -68,14 +68,27 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       expect((await store.listRegisters({ prefix: 'a/', after: 'a/1', limit: 1 })).map(([k]) => k)).toEqual(['a/10'])
       expect((await store.listRegisters({ prefix: '', after: 'c', limit: 10 })).map(([k]) => k)).toEqual(['é'])
       const scanned: string[] = []
-      for await (const [kind, k] of store.scan()) scanned.push(`${kind}:${k}`)
-      expect(scanned).toEqual(['reg:a/1', 'reg:a/10', 'reg:a/2', 'reg:b', 'reg:c', 'reg:é'])
+      for await (const [k] of store.scanRegisters()) scanned.push(k)
+      expect(scanned).toEqual(['a/1', 'a/10', 'a/2', 'b', 'c', 'é'])
     })
 
-    it('stores documents as bytes', async () => {
-      await store.commit({ registers: [], docs: [['d1', new Uint8Array([1, 2, 3])]], log: [], meta: { seq: 0, applied: {} } }, { sync: false })
-      expect(Array.from((await store.getDoc('d1'))!)).toEqual([1, 2, 3])
+    it('stores documents as a snapshot plus appended chunks', async () => {
+      const meta = { seq: 0, applied: {} }
+      const bytes = (...b: number[]) => new Uint8Array(b)
+      await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 0, bytes: bytes(1) }, { key: 'd1\u0000x', kind: 'append', index: 0, bytes: bytes(9) }], log: [], meta }, { sync: false })
+      await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 1, bytes: bytes(2, 3) }], log: [], meta }, { sync: false })
+      const d1 = await store.getDoc('d1')
+      expect(d1?.snapshot).toBeUndefined()
+      expect(d1?.chunks.map((c) => Array.from(c))).toEqual([[1], [2, 3]])
+      await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'snapshot', bytes: bytes(7, 7), dropChunks: 2 }], log: [], meta }, { sync: false })
+      const after = await store.getDoc('d1')
+      expect(Array.from(after!.snapshot!)).toEqual([7, 7])
+      expect(after!.chunks).toEqual([])
+      expect((await store.getDoc('d1\u0000x'))?.chunks.map((c) => Array.from(c))).toEqual([[9]])
       expect(await store.getDoc('d2')).toBeUndefined()
+      const keys: string[] = []
+      for await (const k of store.scanDocKeys()) keys.push(k)
+      expect(keys).toEqual(['d1', 'd1\u0000x'])
     })
 
     it('survives a reopen', async () => {

@@ -50,7 +50,7 @@ const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
 export function registerBatchRoute(app: FastifyInstance, deps: ServerDeps, limits: Limits): void {
   app.post('/batch', {
     bodyLimit: limits.maxBatchBytes,
-    config: { badInputCode: ErrorCode.BAD_BATCH },
+    config: { badInputCode: ErrorCode.BAD_BATCH, tooLargeCode: ErrorCode.BATCH_TOO_LARGE },
     schema: { body: batchSchema, response: { 200: writeResultSchema, '4xx': errorSchema } },
     // The op count is checked before schema validation walks every item.
     preValidation: async (req) => {
@@ -87,7 +87,7 @@ export function registerBatchRoute(app: FastifyInstance, deps: ServerDeps, limit
     })
     if (!admitWrite(deps, reply, req.raw.url ?? '')) return reply
     const results = await deps.engine.write(writes)
-    const replicated = await awaitReplication(deps, req, results, limits)
+    const replicated = await awaitReplication(deps, req, results.map((r) => r.dot), limits)
     return sendWriteResult(reply, results, replicated)
   })
 }

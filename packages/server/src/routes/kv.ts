@@ -110,7 +110,7 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
       contentType: deleted ? '' : (req.headers['content-type'] ?? DEFAULT_CONTENT_TYPE)
     }
     const results = await engine.write([write])
-    const replicated = await awaitReplication(deps, req, results, limits)
+    const replicated = await awaitReplication(deps, req, results.map((r) => r.dot), limits)
     return sendWriteResult(reply, results, replicated)
   }
 
