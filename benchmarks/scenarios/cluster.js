@@ -1,0 +1,102 @@
+/**
+ * Cluster: 2 masters + 1 replica (replicating over Hyperswarm on loopback), PUT load spread on both
+ * masters. Reports the total throughput, and the replication visibility lag at about half of that
+ * rate and at the maximum, measured by a paced probe while autocannon holds the background load.
+ */
+import { startSwarmkv, pidsOf } from '../lib/swarmkv.js'
+import { measure, aggregate } from '../lib/measure.js'
+import { swarmkvLag } from '../lib/lag-probe.js'
+import { median, round, summarize } from '../lib/stats.js'
+
+const NODES = [
+  { name: 'm1', role: 'master', fsync: 'batch' },
+  { name: 'm2', role: 'master', fsync: 'batch' },
+  { name: 'r1', role: 'replica', fsync: 'batch' }
+]
+
+export async function runCluster(ctx) {
+  if (!ctx.selected('cluster')) return []
+  const { opts } = ctx
+  ctx.log('cluster: starting 2 masters + 1 replica')
+  const cluster = await startSwarmkv(ctx, NODES, 'bench-secret')
+  const entries = []
+  try {
+    await cluster.waitConnected()
+    const masters = ['m1', 'm2'].map((n) => cluster.node(n).url)
+    const pids = pidsOf(cluster)
+    const workload = { kind: 'put', valueBytes: 100, keySpace: opts.keySpace }
+    const base = { urls: masters, pids, workload, connections: opts.connections, pipelining: 1 }
+
+    await measure(ctx, { ...base, durationS: opts.warmupS })
+    const runs = []
+    for (let r = 0; r < opts.repeats; r++) {
+      const run = await measure(ctx, { ...base, durationS: opts.durationS })
+      runs.push(run)
+      ctx.log(`  cluster PUT on both masters run ${r + 1}/${opts.repeats}: ${Math.round(run.reqPerSec)} req/s, p99 ${run.latencyMs.p99} ms, cpu (3 nodes) ${run.serverCpuPct}%`)
+    }
+    const max = aggregate(runs)
+    entries.push({
+      id: 'cluster-put/max/swarmkv-cluster',
+      scenario: 'cluster-put',
+      group: 'cluster',
+      title: 'Cluster PUT 100 B spread on 2 masters (+1 replica), total',
+      system: 'swarmkv-cluster',
+      status: 'ok',
+      settings: { connections: opts.connections, pipelining: 1, durationS: opts.durationS, repeats: opts.repeats, valueBytes: 100, keySpace: opts.keySpace, nodes: '2 masters + 1 replica', cpu: 'server figures summed over the 3 nodes' },
+      ...max
+    })
+
+    const half = Math.max(10, Math.round(max.reqPerSec / 2))
+    for (const load of [{ name: 'half', rate: half }, { name: 'max', rate: undefined }]) {
+      entries.push(await lagEntry(ctx, cluster, base, load))
+    }
+    const t0 = performance.now()
+    const conv = await cluster.waitConverged(120_000)
+    const convergeMs = Math.round(performance.now() - t0)
+    ctx.log(`  cluster converged ${convergeMs} ms after the load stopped (${conv.keys} keys, identical digests)`)
+    entries.find((e) => e.id === 'cluster-put/max/swarmkv-cluster').convergedAfterMs = convergeMs
+  } finally {
+    await cluster.stop()
+  }
+  return entries
+}
+
+async function lagEntry(ctx, cluster, base, load) {
+  const { opts } = ctx
+  const writers = ['m1', 'm2'].map((name) => ({ name, url: cluster.node(name).url }))
+  const nodes = ['m1', 'm2', 'r1'].map((name) => ({ name, url: cluster.node(name).url }))
+  // The probe starts a second into the background load and ends a second before it.
+  const background = measure(ctx, { ...base, durationS: opts.lagDurationS + 2, overallRate: load.rate })
+  await new Promise((r) => setTimeout(r, 1000))
+  const probe = await swarmkvLag({ writers, nodes, rate: opts.lagProbeRate, durationS: opts.lagDurationS, tag: load.name })
+  const bg = await background
+  const rtt = summarize(probe.rtts)
+  const byTarget = {}
+  for (const [name, xs] of probe.lags) byTarget[name] = summarize(xs)
+  const all = [...probe.lags.values()].flat()
+  const rttMedian = median(probe.rtts)
+  const corrected = all.map((x) => Math.max(0, x - rttMedian))
+  const s = summarize(all)
+  ctx.log(`  lag at ${load.name} load (${Math.round(bg.reqPerSec)} req/s background + ${opts.lagProbeRate}/s probe): p50 ${s.p50} ms, p99 ${s.p99} ms raw; read round trip p50 ${rtt.p50} ms`)
+  return {
+    id: `cluster-lag/${load.name}/swarmkv-cluster`,
+    scenario: 'cluster-lag',
+    group: 'cluster',
+    title: `Replication visibility lag at ${load.name} load`,
+    system: 'swarmkv-cluster',
+    status: 'ok',
+    load: load.name,
+    settings: {
+      targetRate: load.rate ?? 'max (closed loop)', probeRate: opts.lagProbeRate, durationS: opts.lagDurationS,
+      visibility: 'GET /kv/<key>?wait=5000 with X-After: <write token> on each other node'
+    },
+    backgroundReqPerSec: round(bg.reqPerSec, 1),
+    backgroundLatencyMs: bg.latencyMs,
+    serverCpuPct: bg.serverCpuPct,
+    serverRssMiB: bg.serverRssMiB,
+    errors: bg.errors + bg.timeouts + probe.failures,
+    writes: probe.writes,
+    lagMs: { all: s, byTarget, rttCorrected: summarize(corrected) },
+    readRoundTripMs: rtt
+  }
+}

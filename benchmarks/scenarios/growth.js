@@ -1,0 +1,78 @@
+/**
+ * Growth: a fixed number of PUTs (1,000,000 in a full run) over the key space on a fresh durable
+ * node. Every window (10 s) records throughput, RSS and data dir size: throughput must not decay
+ * and memory must level off as the key space fills.
+ */
+import { startSwarmkv, pidsOf } from '../lib/swarmkv.js'
+import { measure } from '../lib/measure.js'
+import { ProcSampler } from '../lib/proc-sampler.js'
+import { dirSize } from '../lib/dir-size.js'
+import { median, round } from '../lib/stats.js'
+
+/** Throughput of the last windows below this fraction of the first ones counts as decay. */
+export const DECAY_THRESHOLD = 0.8
+
+export async function runGrowth(ctx) {
+  if (!ctx.selected('growth')) return []
+  const { opts } = ctx
+  ctx.log(`growth: ${opts.growthOps} PUTs over ${opts.keySpace} keys, ${opts.windowS} s windows`)
+  const cluster = await startSwarmkv(ctx, [{ name: 'growth', role: 'master', fsync: 'batch' }], null)
+  const node = cluster.node('growth')
+  const pids = pidsOf(cluster)
+  const rss = new ProcSampler(pids)
+  const windows = []
+  let done = 0
+  let last = { t: performance.now(), done: 0 }
+  const t0 = performance.now()
+  let sampling = Promise.resolve()
+  const closeWindow = async () => {
+    const now = performance.now()
+    const w = { tS: round((now - t0) / 1000, 1), ops: done, reqPerSec: round(((done - last.done) * 1000) / (now - last.t), 1), rssMiB: round(rss.rssMiB(), 1), dataDirMiB: round((await dirSize(node.dataDir)) / 2 ** 20, 1) }
+    last = { t: now, done }
+    windows.push(w)
+    ctx.log(`  t=${w.tS}s ops=${w.ops} ${Math.round(w.reqPerSec)} req/s rss ${w.rssMiB} MiB data ${w.dataDirMiB} MiB`)
+  }
+  const timer = setInterval(() => { sampling = sampling.then(closeWindow) }, opts.windowS * 1000)
+  let run
+  try {
+    run = await measure(ctx, {
+      urls: [node.url], pids, workload: { kind: 'put', valueBytes: 100, keySpace: opts.keySpace },
+      connections: opts.connections, pipelining: 1, amount: opts.growthOps, progressMs: 250,
+      onProgress: (m) => { done = m.done }
+    })
+  } finally {
+    clearInterval(timer)
+    await sampling
+  }
+  try {
+    done = run.requests
+    // The last, partial window counts only when it is at least half a window long.
+    if (performance.now() - last.t >= (opts.windowS * 1000) / 2) await closeWindow()
+    const finalDataDirMiB = round((await dirSize(node.dataDir)) / 2 ** 20, 1)
+    const k = Math.max(1, Math.min(3, Math.floor(windows.length / 3)))
+    const first = median(windows.slice(0, k).map((w) => w.reqPerSec))
+    const lastK = median(windows.slice(-k).map((w) => w.reqPerSec))
+    const ratio = first > 0 ? round(lastK / first, 3) : null
+    return [{
+      id: 'growth/p1/swarmkv',
+      scenario: 'growth',
+      group: 'growth',
+      title: `Growth: ${opts.growthOps.toLocaleString('en')} PUTs over ${opts.keySpace.toLocaleString('en')} keys`,
+      system: 'swarmkv',
+      status: 'ok',
+      settings: { connections: opts.connections, pipelining: 1, ops: opts.growthOps, keySpace: opts.keySpace, valueBytes: 100, windowS: opts.windowS, fsync: 'batch' },
+      reqPerSec: round(run.reqPerSec, 1),
+      latencyMs: run.latencyMs,
+      errors: run.errors + run.timeouts,
+      non2xx: run.non2xx,
+      requests: run.requests,
+      serverCpuPct: run.serverCpuPct,
+      serverRssMiB: run.serverRssMiB,
+      finalDataDirMiB,
+      windows,
+      decay: { firstWindowsReqPerSec: first, lastWindowsReqPerSec: lastK, lastToFirst: ratio, threshold: DECAY_THRESHOLD, decayed: ratio !== null && ratio < DECAY_THRESHOLD }
+    }]
+  } finally {
+    await cluster.stop()
+  }
+}
