@@ -112,8 +112,12 @@ export function incrementCounter(root: MapProxy, path: ReadonlyArray<string | nu
   counter.increment(by)
 }
 
-/** The document as plain JSON (counters as numbers); undefined when it is deleted. */
+/**
+ * The document as plain JSON (counters as numbers); undefined when it is deleted, or when none
+ * of its changes could be applied yet (they wait for changes they depend on).
+ */
 export function docToJson(doc: A.Doc<unknown>): JsonObject | undefined {
+  if (A.getHeads(doc).length === 0) return undefined
   const json = JSON.parse(JSON.stringify(doc)) as JsonObject
   const deleted = json[DELETED_MARK] === true
   delete json[DELETED_MARK]
