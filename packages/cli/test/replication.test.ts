@@ -131,6 +131,22 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
     }
   })
 
+  it('?w=N waits until N nodes applied the write, and says how many had it on timeout', async () => {
+    const c = await start()
+    const m1 = c.node('m1')
+    const ok = await fetch(`${m1.url}/kv/quorum?w=3&timeout=10000`, { method: 'PUT', body: 'all' })
+    expect(ok.status).toBe(200)
+    expect(((await ok.json()) as { replicated: number }).replicated).toBe(3)
+    // Right after the ack every node already has it: no wait is needed.
+    expect(await c.node('r1').client.getText('quorum')).toBe('all')
+    const short = await fetch(`${m1.url}/kv/quorum2?w=4&timeout=300`, { method: 'PUT', body: 'more than exist' })
+    expect(short.status).toBe(504)
+    const body = (await short.json()) as { error: string; replicated: number; tokens: string[] }
+    expect(body.error).toBe('WAIT_TIMEOUT')
+    expect(body.replicated).toBe(3)
+    expect(await m1.client.getText('quorum2')).toBe('more than exist')
+  })
+
   it('a replica redirects writes to a master of its own region with 307; a client following it succeeds', async () => {
     const c = await start([
       { name: 'm-eu', role: 'master', region: 'eu' },
