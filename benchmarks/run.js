@@ -35,6 +35,7 @@ async function main() {
   const opts = parseOptions(process.argv.slice(2))
   if (opts.help) { process.stdout.write(HELP); return 0 }
   const started = new Date()
+  const machine = machineInfo()
   const pin = pinningPlan(!opts.pin)
   // The runner itself (a light orchestrator sampling /proc) stays off the server core.
   pinPid(pin, process.pid, LOAD_CORE)
@@ -59,6 +60,7 @@ async function main() {
   for (const e of entries.filter((x) => x.status === 'skipped')) log(`SKIPPED ${e.id}: ${e.reason}`)
 
   const finished = new Date()
+  const loadAvgEnd = machineInfo().loadAvg
   const result = {
     schema: 1,
     mode: opts.mode,
@@ -66,7 +68,7 @@ async function main() {
     finishedAt: finished.toISOString(),
     elapsedS: Math.round((finished.getTime() - started.getTime()) / 1000),
     command: `node benchmarks/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: machineInfo(),
+    machine: { ...machine, loadAvgEnd },
     versions: versions(),
     pinning: pin,
     settings: {

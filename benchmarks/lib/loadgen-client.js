@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { LOAD_CORE, pinnedCommand } from './pin.js'
-import { ProcSampler } from './proc-sampler.js'
+import { LOAD_CORE, SERVER_CORE, pinnedCommand } from './pin.js'
+import { CoreNoise, ProcSampler } from './proc-sampler.js'
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.js', import.meta.url))
 
@@ -16,14 +16,18 @@ export async function runLoad(ctx, { instances, serverPids, progressMs = 1000, o
   const [cmd, args] = pinnedCommand(ctx.pin, LOAD_CORE, process.execPath, [LOADGEN])
   const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const sampler = new ProcSampler(serverPids)
+  // The load generator's own CPU: near 100 % means the figure is bounded by the client, not the server.
+  const client = new ProcSampler([child.pid])
+  // Other processes of a shared machine running on the server core during the run.
+  const noise = ctx.pin.enabled ? new CoreNoise(SERVER_CORE, serverPids) : undefined
   const killer = setTimeout(() => child.kill('SIGKILL'), limit * 1000)
   try {
     return await new Promise((resolve, reject) => {
       child.on('message', (m) => {
-        if (m.type === 'start') sampler.start()
+        if (m.type === 'start') { sampler.start(); client.start(); noise?.start() }
         else if (m.type === 'progress') onProgress?.(m)
         else if (m.type === 'done') {
-          const server = sampler.stop()
+          const server = { ...sampler.stop(), clientCpuPct: client.stop().serverCpuPct, serverCoreOtherPct: noise?.stop() ?? NaN }
           resolve({ results: m.results, server })
         } else if (m.type === 'error') reject(new Error(`load generator failed: ${m.message}`))
       })

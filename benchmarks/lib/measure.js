@@ -27,6 +27,8 @@ export function aggregate(runs) {
     requests: runs.reduce((a, r) => a + r.requests, 0),
     serverCpuPct: round(median(runs.map((r) => r.serverCpuPct)), 1),
     serverRssMiB: round(Math.max(...runs.map((r) => r.serverRssMiB)), 1),
+    clientCpuPct: round(median(runs.map((r) => r.clientCpuPct)), 1),
+    serverCoreOtherPct: round(median(runs.map((r) => r.serverCoreOtherPct)), 1),
     runs: runs.map((r) => round(r.reqPerSec, 1))
   }
 }

@@ -33,6 +33,8 @@ export class ProcSampler {
     this.timer = undefined
     this.peakRss = 0
     this.lastRss = 0
+    /** Last CPU ticks read per pid: a process that exits keeps the time it had used. */
+    this.ticks = new Map()
   }
 
   start() {
@@ -47,7 +49,8 @@ export class ProcSampler {
   totalTicks() {
     let t = 0
     for (const pid of this.pids) {
-      try { t += cpuTicks(pid) } catch { /* process gone */ }
+      try { this.ticks.set(pid, cpuTicks(pid)) } catch { /* process gone: keep its last reading */ }
+      t += this.ticks.get(pid) ?? 0
     }
     return t
   }
@@ -62,6 +65,7 @@ export class ProcSampler {
   }
 
   sample() {
+    this.totalTicks()
     this.lastRss = this.rssMiB()
     if (this.lastRss > this.peakRss) this.peakRss = this.lastRss
   }
@@ -72,5 +76,39 @@ export class ProcSampler {
     const wallS = (performance.now() - this.t0) / 1000
     const cpuS = (this.totalTicks() - this.ticks0) / CLK_TCK
     return { serverCpuPct: wallS > 0 ? Math.round((cpuS / wallS) * 1000) / 10 : NaN, serverRssMiB: Math.round(this.peakRss * 10) / 10 }
+  }
+}
+
+function coreTicks(core) {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `))
+  if (line === undefined) return undefined
+  const f = line.trim().split(/\s+/).slice(1).map(Number)
+  // user nice system idle iowait irq softirq steal: busy excludes idle and iowait.
+  const idle = f[3] + f[4]
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+  return { busy: total - idle, total }
+}
+
+/**
+ * How busy a core was with work other than `pids` over a window, in percent of the core: the
+ * noise a shared machine adds to a pinned run. Only meaningful when `pids` are pinned to `core`.
+ */
+export class CoreNoise {
+  constructor(core, pids) {
+    this.core = core
+    this.procs = new ProcSampler(pids)
+  }
+
+  start() {
+    this.t0 = coreTicks(this.core)
+    this.procs.start()
+  }
+
+  stop() {
+    const own = this.procs.stop().serverCpuPct
+    const t1 = coreTicks(this.core)
+    if (this.t0 === undefined || t1 === undefined || t1.total === this.t0.total) return NaN
+    const busyPct = ((t1.busy - this.t0.busy) / (t1.total - this.t0.total)) * 100
+    return Math.max(0, Math.round((busyPct - own) * 10) / 10)
   }
 }

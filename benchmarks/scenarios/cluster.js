@@ -27,7 +27,8 @@ export async function runCluster(ctx) {
     const workload = { kind: 'put', valueBytes: 100, keySpace: opts.keySpace }
     const base = { urls: masters, pids, workload, connections: opts.connections, pipelining: 1 }
 
-    await measure(ctx, { ...base, durationS: opts.warmupS })
+    // Three processes to warm up (and the replication sessions): a longer warmup than single node.
+    await measure(ctx, { ...base, durationS: opts.warmupS * 3 })
     const runs = []
     for (let r = 0; r < opts.repeats; r++) {
       const run = await measure(ctx, { ...base, durationS: opts.durationS })
@@ -94,6 +95,7 @@ async function lagEntry(ctx, cluster, base, load) {
     backgroundLatencyMs: bg.latencyMs,
     serverCpuPct: bg.serverCpuPct,
     serverRssMiB: bg.serverRssMiB,
+    clientCpuPct: bg.clientCpuPct,
     errors: bg.errors + bg.timeouts + probe.failures,
     writes: probe.writes,
     lagMs: { all: s, byTarget, rttCorrected: summarize(corrected) },

@@ -31,14 +31,18 @@ async function timedSet(ctx, pair, { requests, pipelining }) {
   const replica = new ProcSampler([pair.replica.pid])
   primary.start(); replica.start()
   const t0 = performance.now()
-  const r = await redisBenchmark(ctx, {
+  const bench = redisBenchmark(ctx, {
     port: pair.primary.port, requests, connections: ctx.opts.connections, pipelining,
     keySpace: ctx.opts.keySpace, valueBytes: 100, limitS: ctx.opts.durationS * 4 + 30
-  }).done
+  })
+  const client = new ProcSampler([bench.child.pid])
+  client.start()
+  const r = await bench.done
   const wallS = (performance.now() - t0) / 1000
   const p = primary.stop()
   const rep = replica.stop()
-  return { ...r, wallS, errors: 0, timeouts: 0, non2xx: 0, requests, serverCpuPct: p.serverCpuPct, serverRssMiB: p.serverRssMiB, replicaCpuPct: rep.serverCpuPct }
+  const c = client.stop()
+  return { ...r, wallS, errors: 0, timeouts: 0, non2xx: 0, requests, serverCpuPct: p.serverCpuPct, serverRssMiB: p.serverRssMiB, replicaCpuPct: rep.serverCpuPct, clientCpuPct: c.serverCpuPct }
 }
 
 async function runRedis(ctx) {
