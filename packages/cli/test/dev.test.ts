@@ -53,9 +53,10 @@ describe('swarmkv dev', () => {
       await m1.put('tour', 'hello from master-1')
       const replica = new SwarmkvClient({ url: urls[2]! })
       await waitUntil('the write to reach the replica', async () => (await replica.getText('tour')) === 'hello from master-1')
-      // A write sent to the replica lands on a master.
+      // A write sent to the replica lands on a master; its token makes the other master wait for it.
       await replica.put('via-replica', 'ok')
-      expect(await new SwarmkvClient({ url: urls[1]! }).getText('via-replica')).toBe('ok')
+      const res = await fetch(`${urls[1]!}/kv/via-replica?wait=10000`, { headers: { 'x-after': replica.after } })
+      expect(await res.text()).toBe('ok')
     } finally {
       child.kill('SIGINT')
     }

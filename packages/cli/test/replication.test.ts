@@ -79,12 +79,12 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
     const c = await start([{ name: 'a', role: 'master' }, { name: 'b', role: 'master' }, { name: 'c', role: 'master' }])
     const a = c.node('a')
     const b = c.node('b')
-    await a.stop()
-    await b.stop()
+    // Restart each with the other blocked, one at a time (a node restarting while a peer is
+    // down waits out that peer's DHT timeouts).
     a.extraArgs = ['--block-peer', b.nodeId]
     b.extraArgs = ['--block-peer', a.nodeId]
-    await a.start()
-    await b.start()
+    await a.restart()
+    await b.restart()
     await waitUntil('a and b connected to c', async () => {
       const [va, vb] = [await a.cluster(), await b.cluster()]
       return va.peers.some((p) => p.nodeId === c.node('c').nodeId && p.connected) && vb.peers.some((p) => p.nodeId === c.node('c').nodeId && p.connected)

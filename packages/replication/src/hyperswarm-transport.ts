@@ -2,6 +2,9 @@ import DHT, { type KeyPair } from 'hyperdht'
 import Hyperswarm, { type NoiseConnection, type PeerDiscovery } from 'hyperswarm'
 import type { FramedConnection, Transport } from './connection.js'
 
+/** How long a stop may spend unannouncing before it drops the swarm. */
+const STOP_GRACE_MS = 1500
+
 export interface HyperswarmTransportOptions {
   readonly keyPair: KeyPair
   readonly topic: Uint8Array
@@ -54,7 +57,10 @@ export class HyperswarmTransport implements Transport {
     })
     for (const key of this.opts.joinPeers ?? []) this.swarm.joinPeer(key)
     this.discovery = this.swarm.join(this.opts.topic, { server: true, client: true })
-    this.discovery.flushed().then(
+    // Joined once the DHT is bootstrapped and the swarm accepts connections on the topic. (With a
+    // peer that died recently still listed in the DHT, bootstrapping waits out its timeouts: about
+    // 12 s here.)
+    Promise.all([this.dht.ready(), this.swarm.listen()]).then(
       () => { this.isJoined = !this.stopped },
       () => {}
     )
@@ -81,12 +87,24 @@ export class HyperswarmTransport implements Transport {
     this.timer.unref()
   }
 
+  /**
+   * Leaves the topic politely (unannounce) when that is quick, else drops everything: a graceful
+   * stop must not hang on peers that are gone.
+   */
   async stop(): Promise<void> {
     this.stopped = true
     this.isJoined = false
     if (this.timer) clearTimeout(this.timer)
-    await this.swarm?.destroy()
-    await this.dht?.destroy()
+    const swarm = this.swarm
+    if (swarm !== undefined) {
+      let timer: NodeJS.Timeout | undefined
+      const polite = swarm.destroy().then(() => true, () => false)
+      const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), STOP_GRACE_MS) })
+      const clean = await Promise.race([polite, late])
+      clearTimeout(timer)
+      if (!clean) await swarm.destroy({ force: true }).catch(() => {})
+    }
+    await this.dht?.destroy({ force: true }).catch(() => {})
   }
 }
 

@@ -44,6 +44,7 @@ declare module 'hyperswarm' {
     readonly keyPair: KeyPair
     join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): PeerDiscovery
     joinPeer(publicKey: Uint8Array): void
+    listen(): Promise<void>
     flush(): Promise<void>
     destroy(opts?: { force?: boolean }): Promise<void>
     on(event: 'connection', listener: (conn: NoiseConnection, info: unknown) => void): this
