@@ -22,6 +22,8 @@ export interface NodeConfig {
   readonly dhtHost: string
   readonly dhtPort: number
   readonly maxClockDriftMs?: number
+  /** How often the replication log is compacted, ms (0: only on POST /admin/compact). */
+  readonly compactIntervalMs?: number
   /** Node ids this node never connects to (an operator's block list). */
   readonly blockedPeers?: readonly string[]
   readonly logger?: boolean
@@ -59,7 +61,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       firewall: (remote) => blocked.has(nodeIdFromPublicKey(remote))
     })
     replicator = new Replicator({
-      engine, transport, secret: cfg.secret,
+      engine, transport, secret: cfg.secret, compactIntervalMs: cfg.compactIntervalMs,
       local: () => ({ nodeId: identity.nodeId, role: control.role, region: cfg.region, httpUrl: url })
     })
   }

@@ -17,6 +17,7 @@ export const START_HELP = `swarmkv start — run one node
   --dht-host IP             address this node's DHT binds and announces (default 127.0.0.1)
   --dht-port PORT           fixed UDP port of this node's DHT (default 0: any)
   --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
+  --compact-interval MS      how often the replication log drops ops every member has (default 60000; 0: off)
   --block-peer ID,…         node ids this node never connects to (operator block list)
   --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only)
   --log                     JSON request logs on stdout
@@ -27,7 +28,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     role: { type: 'string' }, http: { type: 'string' }, 'http-url': { type: 'string' }, data: { type: 'string' },
     fsync: { type: 'string' }, region: { type: 'string' }, cluster: { type: 'string' }, secret: { type: 'string' },
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
-    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, log: { type: 'boolean' }
+    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, log: { type: 'boolean' }
   })
   if (v.help === true) { process.stdout.write(START_HELP); return 0 }
   const role = str(v.role, 'master')
@@ -45,6 +46,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     dhtHost: str(v['dht-host'], '127.0.0.1'), dhtPort: int(v['dht-port'], 0, 'dht-port'),
     maxClockDriftMs: int(v['max-clock-drift'], 60_000, 'max-clock-drift'),
     blockedPeers: blockList(v['block-peer']),
+    compactIntervalMs: int(v['compact-interval'], 60_000, 'compact-interval'),
     logger: v.log === true
   })
   process.stdout.write(`swarmkv ${role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)

@@ -118,11 +118,29 @@ export function incrementCounter(root: MapProxy, path: ReadonlyArray<string | nu
  */
 export function docToJson(doc: A.Doc<unknown>): JsonObject | undefined {
   if (A.getHeads(doc).length === 0) return undefined
-  const json = JSON.parse(JSON.stringify(doc)) as JsonObject
+  const json = plain(doc) as JsonObject
   const deleted = json[DELETED_MARK] === true
   delete json[DELETED_MARK]
   if (deleted && Object.keys(json).length === 0) return undefined
   return json
+}
+
+/**
+ * Plain JSON with object members in sorted order: Automerge's own member order depends on how a
+ * document was built (changes applied vs. loaded), and every node must answer the same bytes.
+ */
+function plain(v: unknown): Json {
+  return sortKeys(JSON.parse(JSON.stringify(v)) as Json)
+}
+
+function sortKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortKeys)
+  if (isJsonObject(v)) {
+    const out: JsonObject = {}
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]!)
+    return out
+  }
+  return v
 }
 
 export interface DocConflict {
@@ -136,14 +154,14 @@ export function docConflicts(doc: A.Doc<unknown>): DocConflict[] {
   const out: DocConflict[] = []
   const walk = (obj: unknown, path: Array<string | number>) => {
     if (typeof obj !== 'object' || obj === null || obj instanceof A.Counter) return
-    const keys: Array<string | number> = Array.isArray(obj) ? obj.map((_, i) => i) : Object.keys(obj)
+    const keys: Array<string | number> = Array.isArray(obj) ? obj.map((_, i) => i) : Object.keys(obj).sort()
     for (const k of keys) {
       if (k === DELETED_MARK) continue
       const conflicts = A.getConflicts(obj, k)
       const shown = (obj as Record<string | number, unknown>)[k]
       if (conflicts !== undefined && Object.keys(conflicts).length > 1) {
-        const values = Object.values(conflicts).map((v) => JSON.parse(JSON.stringify(v)) as Json)
-        const first = JSON.parse(JSON.stringify(shown)) as Json
+        const values = Object.keys(conflicts).sort().map((id) => plain(conflicts[id]))
+        const first = plain(shown)
         const rest = values.filter((v) => JSON.stringify(v) !== JSON.stringify(first))
         out.push({ path: [...path, k], values: [first, ...rest] })
       }

@@ -1,4 +1,4 @@
-import { vvGet, vvLag, type Dot, type NodeId, type Op, type Seq } from '@swarmkv/core'
+import { vvGet, vvLag, type Dot, type NodeId, type Op, type Seq, type VersionVector } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler, Transport } from './connection.js'
 import { realScheduler } from './connection.js'
@@ -16,6 +16,8 @@ export interface ReplicatorOptions {
   readonly scheduler?: Scheduler
   /** Byte budget of the in-memory recent-ops buffer. Default 32 MiB. */
   readonly recentOpsBytes?: number
+  /** How often the log is compacted. Default 60 s; 0 turns periodic compaction off. */
+  readonly compactIntervalMs?: number
 }
 
 export interface PeerInfo {
@@ -53,6 +55,9 @@ export class Replicator {
   private readonly waiters = new Set<ReplicationWaiter>()
   private unsubscribe: (() => void) | undefined
   private stopped = false
+  /** Every node that ever said hello, with what it has applied: the log is kept until all have it. */
+  private members = new Map<NodeId, VersionVector>()
+  private compactTimer: { cancel(): void } | undefined
 
   constructor(private readonly opts: ReplicatorOptions) {
     this.engine = opts.engine
@@ -61,12 +66,47 @@ export class Replicator {
   }
 
   async start(): Promise<void> {
+    this.members = await this.engine.readMembers()
     this.unsubscribe = this.engine.onCommit((ops) => this.onCommit(ops))
     await this.opts.transport.start((conn) => this.onConnection(conn))
+    this.scheduleCompaction()
+  }
+
+  /**
+   * Drops the ops every known member has applied (SPEC §4). A member that is gone for good keeps
+   * the log growing until it is forgotten (forgetMember). A peer that later needs dropped ops
+   * gets a state transfer.
+   */
+  async compact(): Promise<VersionVector> {
+    const floor: Record<string, number> = {}
+    for (const [origin, have] of Object.entries(this.engine.applied)) {
+      let f = have
+      for (const m of this.members.values()) f = Math.min(f, m[origin as NodeId] ?? 0)
+      if (f > 0) floor[origin] = f
+    }
+    await this.engine.writeMembers(this.members)
+    return this.engine.compact(floor)
+  }
+
+  /** Stops waiting for a member that left for good. */
+  async forgetMember(id: NodeId): Promise<boolean> {
+    const had = this.members.delete(id)
+    this.lastSeen.delete(id)
+    await this.engine.writeMembers(this.members)
+    return had
+  }
+
+  private scheduleCompaction(): void {
+    const every = this.opts.compactIntervalMs ?? 60_000
+    if (every <= 0 || this.stopped) return
+    this.compactTimer = this.scheduler.setTimeout(() => {
+      this.compact().catch(() => {}).finally(() => this.scheduleCompaction())
+    }, every)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.compactTimer?.cancel()
     this.unsubscribe?.()
     for (const w of this.waiters) { w.timer.cancel(); w.resolve({ ok: false, count: this.countHaving(w.dots) }) }
     this.waiters.clear()
@@ -117,7 +157,10 @@ export class Replicator {
       swarmkv_replication_malformed_messages_total: this.stats.malformedMessages,
       swarmkv_replication_protocol_errors_total: this.stats.protocolErrors,
       swarmkv_replication_connections_total: this.stats.connections,
-      swarmkv_replication_log_gaps_total: this.stats.logGaps
+      swarmkv_replication_log_gaps_total: this.stats.logGaps,
+      swarmkv_replication_state_transfers_sent_total: this.stats.stateTransfersSent,
+      swarmkv_replication_state_transfers_received_total: this.stats.stateTransfersReceived,
+      swarmkv_log_floor_ops: Object.values(this.engine.floor).reduce((a, b) => a + b, 0)
     }
   }
 
@@ -133,13 +176,22 @@ export class Replicator {
       source: { read: (origin, from, limit) => this.read(origin, from, limit) }
     }, {
       onReady: (s) => this.onReady(s),
-      onAck: () => this.checkWaiters(),
+      onAck: (s) => {
+        this.members.set(s.nodeId, s.peerApplied)
+        this.checkWaiters()
+      },
       onClose: (s) => this.onSessionClose(s)
     })
     this.sessions.add(session)
   }
 
   private onReady(s: PeerSession): void {
+    if (!this.members.has(s.nodeId)) {
+      this.members.set(s.nodeId, s.peerApplied)
+      void this.engine.writeMembers(this.members).catch(() => {})
+    } else {
+      this.members.set(s.nodeId, s.peerApplied)
+    }
     const old = this.byPeer.get(s.nodeId)
     this.byPeer.set(s.nodeId, s)
     // One session per peer: a newer connection replaces an older one.

@@ -1,14 +1,16 @@
 import Protomux, { type Channel, type Message } from 'protomux'
 import {
-  CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
-  type NodeId, type Op, type Seq, type VersionVector
+  CodecError, decode, nodeIdFromPublicKey, registerStateEncoding, vvEntries, vvGet, vvMerge,
+  type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import { ApplyError, type Engine } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler } from './connection.js'
 import { authProof, verifyProof } from './auth.js'
 import {
   PROTOCOL, VERSIONS, ackEncoding, authEncoding, chooseVersion, helloEncoding, opsEncoding, roleMessageEncoding,
-  type AckMessage, type AuthMessage, type HelloMessage, type OpsMessage, type RoleMessage, type WireRole
+  stateBeginEncoding, stateChunkEncoding, stateEndEncoding,
+  type AckMessage, type AuthMessage, type HelloMessage, type OpsMessage, type RoleMessage, type StateBeginMessage,
+  type StateChunkMessage, type StateEndMessage, type WireRole
 } from './wire.js'
 import { sizeOf } from './recent-ops.js'
 import type { ReplicationStats } from './stats.js'
@@ -20,6 +22,8 @@ const BYTES_PER_MESSAGE = 512 * 1024
 /** Received ops not yet applied before the connection is paused (receive-side backpressure). */
 const RECEIVE_HIGH_WATER = 8192
 const RECEIVE_LOW_WATER = 2048
+/** Payload bytes per state-transfer message, about. */
+const STATE_CHUNK_BYTES = 512 * 1024
 /** Acks are coalesced over this window. */
 const ACK_DELAY_MS = 5
 /** A peer that has not proven the secret and said hello by then is dropped. */
@@ -85,6 +89,12 @@ export class PeerSession {
   private readonly opsMsg: Message<OpsMessage>
   private readonly ackMsg: Message<AckMessage>
   private readonly roleMsg: Message<RoleMessage>
+  private readonly stateBeginMsg: Message<StateBeginMessage>
+  private readonly stateChunkMsg: Message<StateChunkMessage>
+  private readonly stateEndMsg: Message<StateEndMessage>
+  /** Set while the peer is sending this node a state transfer. */
+  private receivingState: VersionVector | undefined
+  private drainWaiters: Array<() => void> = []
   private readonly sent = new Map<NodeId, Seq>()
   private readonly remoteId: NodeId
   private pumping = false
@@ -112,7 +122,10 @@ export class PeerSession {
       protocol: PROTOCOL,
       onopen: () => this.send(this.authMsg, { proof: authProof(deps.secret, conn.handshakeHash, conn.publicKey) }),
       onclose: () => this.close(),
-      ondrain: () => this.kick()
+      ondrain: () => {
+        for (const w of this.drainWaiters.splice(0)) w()
+        this.kick()
+      }
     })
     if (channel === null) throw new Error('replication channel already open on this connection')
     this.channel = channel
@@ -129,6 +142,9 @@ export class PeerSession {
     this.opsMsg = channel.addMessage({ encoding: opsEncoding, onmessage: guard((m: OpsMessage) => this.onOps(m)) })
     this.ackMsg = channel.addMessage({ encoding: ackEncoding, onmessage: guard((m: AckMessage) => this.onAck(m)) })
     this.roleMsg = channel.addMessage({ encoding: roleMessageEncoding, onmessage: guard((m: RoleMessage) => this.onRole(m)) })
+    this.stateBeginMsg = channel.addMessage({ encoding: stateBeginEncoding, onmessage: guard((m: StateBeginMessage) => this.onStateBegin(m)) })
+    this.stateChunkMsg = channel.addMessage({ encoding: stateChunkEncoding, onmessage: guard((m: StateChunkMessage) => this.onStateChunk(m)) })
+    this.stateEndMsg = channel.addMessage({ encoding: stateEndEncoding, onmessage: guard((m: StateEndMessage) => this.onStateEnd(m)) })
     this.handshakeTimer = deps.scheduler.setTimeout(() => {
       if (this.phase === 'auth' || this.phase === 'hello') this.fail(new ProtocolError('handshake timed out'))
     }, HANDSHAKE_TIMEOUT_MS)
@@ -165,6 +181,7 @@ export class PeerSession {
   close(): void {
     if (this.phase === 'closed') return
     this.phase = 'closed'
+    for (const w of this.drainWaiters.splice(0)) w()
     this.handshakeTimer.cancel()
     this.ackTimer?.cancel()
     if (!this.conn.destroyed) this.conn.destroy()
@@ -252,6 +269,83 @@ export class PeerSession {
     this.kick()
   }
 
+  private onStateBegin(m: StateBeginMessage): void {
+    if (this.phase !== 'streaming' || this.receivingState !== undefined) throw new ProtocolError('state transfer out of order')
+    this.receivingState = m.applied
+    this.deps.stats.stateTransfersReceived++
+  }
+
+  private onStateChunk(m: StateChunkMessage): Promise<void> {
+    if (this.phase !== 'streaming' || this.receivingState === undefined) throw new ProtocolError('state chunk outside a transfer')
+    const n = m.registers.length + m.docs.length
+    this.inflight += n
+    return this.deps.engine.applyState(m.registers, m.docs).then(
+      () => { this.inflight -= n },
+      (err: unknown) => {
+        this.inflight -= n
+        throw err
+      }
+    )
+  }
+
+  private onStateEnd(m: StateEndMessage): Promise<void> {
+    const begun = this.receivingState
+    if (this.phase !== 'streaming' || begun === undefined) throw new ProtocolError('state end outside a transfer')
+    if (JSON.stringify(vvEntries(begun)) !== JSON.stringify(vvEntries(m.applied))) throw new ProtocolError('state end does not match its begin')
+    this.receivingState = undefined
+    return this.deps.engine.finishState(m.applied).then(() => this.scheduleAck())
+  }
+
+  /** Whether the peer lacks ops this node no longer has in its log. */
+  private needsState(): boolean {
+    const floor = this.deps.engine.floor
+    for (const [origin, f] of vvEntries(floor)) {
+      if (Math.max(this.sent.get(origin) ?? 0, vvGet(this.peerApplied, origin)) < f) return true
+    }
+    return false
+  }
+
+  /**
+   * Ships every key state from one consistent snapshot, then the vector it covers; afterwards
+   * streaming resumes above that vector. Waits for the stream to drain between chunks.
+   */
+  private async sendState(): Promise<void> {
+    const snap = await this.deps.engine.snapshot()
+    try {
+      const applied = snap.meta.applied
+      this.deps.stats.stateTransfersSent++
+      this.send(this.stateBeginMsg, { applied })
+      let registers: Array<readonly [string, RegisterState]> = []
+      let docs: StateChunkMessage['docs'][number][] = []
+      let bytes = 0
+      const flush = async () => {
+        if (registers.length + docs.length === 0) return
+        while (!this.mux.drained && this.phase === 'streaming') await new Promise<void>((r) => this.drainWaiters.push(r))
+        if (this.phase !== 'streaming') return
+        this.send(this.stateChunkMsg, { registers, docs })
+        registers = []
+        docs = []
+        bytes = 0
+      }
+      for await (const [key, state] of snap.registers()) {
+        registers.push([key, decode(registerStateEncoding, state)])
+        bytes += state.byteLength + key.length
+        if (bytes >= STATE_CHUNK_BYTES || registers.length >= 4096) await flush()
+      }
+      for await (const [key, rec] of snap.docs()) {
+        docs.push([key, rec])
+        bytes += key.length + (rec.snapshot?.byteLength ?? 0) + rec.chunks.reduce((a, c) => a + c.byteLength, 0)
+        if (bytes >= STATE_CHUNK_BYTES || docs.length >= 4096) await flush()
+      }
+      await flush()
+      if (this.phase !== 'streaming') return
+      this.send(this.stateEndMsg, { applied })
+      for (const [o, s] of vvEntries(applied)) if ((this.sent.get(o) ?? 0) < s) this.sent.set(o, s)
+    } finally {
+      await snap.close()
+    }
+  }
+
   private onRole(m: RoleMessage): void {
     if (this.phase !== 'streaming' || this.remote === undefined) throw new ProtocolError('role before hello')
     this.remote = { ...this.remote, role: m.role }
@@ -266,15 +360,23 @@ export class PeerSession {
     try {
       while (this.dirty && this.phase === 'streaming') {
         this.dirty = false
+        if (this.needsState()) {
+          if (!this.drained()) return
+          await this.sendState()
+          if (this.phase !== 'streaming') return
+        }
+        // Ops of every origin, the peer's own included: a peer restored from an older copy of
+        // its data gets back the writes it had made.
         for (const [origin, have] of vvEntries(this.deps.engine.applied)) {
-          if (origin === this.remoteId) continue
           let from = Math.max(this.sent.get(origin) ?? 0, vvGet(this.peerApplied, origin)) + 1
           while (from <= have && this.phase === 'streaming') {
             if (!this.drained()) return
             const ops = await this.deps.source.read(origin, from, OPS_PER_MESSAGE)
             if (this.phase !== 'streaming') return
             if (ops.length === 0 || ops[0]!.seq !== from) {
-              this.deps.stats.logGaps++
+              // Compacted meanwhile: the next round sends a state transfer instead.
+              if (from <= vvGet(this.deps.engine.floor, origin)) this.dirty = true
+              else this.deps.stats.logGaps++
               break
             }
             let bytes = 0

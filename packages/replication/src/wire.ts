@@ -1,7 +1,7 @@
 import * as c from 'compact-encoding'
 import {
-  CodecError, nodeIdEncoding, opEncoding, strict, vvEncoding,
-  type Encoding, type NodeId, type Op, type VersionVector
+  CodecError, nodeIdEncoding, opEncoding, registerStateEncoding, strict, vvEncoding,
+  type Encoding, type NodeId, type Op, type RegisterState, type VersionVector
 } from '@swarmkv/core'
 
 /**
@@ -35,6 +35,15 @@ export interface HelloMessage {
 export interface OpsMessage { readonly ops: readonly Op[] }
 export interface AckMessage { readonly applied: VersionVector }
 export interface RoleMessage { readonly role: WireRole }
+
+/** A state transfer starts: the states that follow cover `applied`. */
+export interface StateBeginMessage { readonly applied: VersionVector }
+/** Key states of a state transfer: register states and saved documents (snapshot + chunks). */
+export interface StateChunkMessage {
+  readonly registers: ReadonlyArray<readonly [string, RegisterState]>
+  readonly docs: ReadonlyArray<readonly [string, { readonly snapshot: Uint8Array | undefined; readonly chunks: readonly Uint8Array[] }]>
+}
+export interface StateEndMessage { readonly applied: VersionVector }
 
 function check(cond: boolean, what: string): asserts cond {
   if (!cond) throw new CodecError(`malformed ${what}`)
@@ -137,6 +146,60 @@ export const roleMessageEncoding = bounded<RoleMessage>({
   preencode: (s, m) => roleEncoding.preencode(s, m.role),
   encode: (s, m) => roleEncoding.encode(s, m.role),
   decode: (s) => ({ role: roleEncoding.decode(s) })
+})
+
+const MAX_KEYS_PER_CHUNK = 65_536
+
+export const stateBeginEncoding = bounded<StateBeginMessage>({
+  preencode: (s, m) => vvEncoding.preencode(s, m.applied),
+  encode: (s, m) => vvEncoding.encode(s, m.applied),
+  decode: (s) => ({ applied: vvEncoding.decode(s) })
+})
+
+export const stateEndEncoding = stateBeginEncoding as Encoding<StateEndMessage>
+
+export const stateChunkEncoding = bounded<StateChunkMessage>({
+  preencode(s, m) {
+    c.uint.preencode(s, m.registers.length)
+    for (const [k, st] of m.registers) { c.string.preencode(s, k); registerStateEncoding.preencode(s, st) }
+    c.uint.preencode(s, m.docs.length)
+    for (const [k, d] of m.docs) {
+      c.string.preencode(s, k)
+      c.uint8array.preencode(s, d.snapshot ?? new Uint8Array(0))
+      c.uint.preencode(s, d.chunks.length)
+      for (const ch of d.chunks) c.uint8array.preencode(s, ch)
+    }
+  },
+  encode(s, m) {
+    c.uint.encode(s, m.registers.length)
+    for (const [k, st] of m.registers) { c.string.encode(s, k); registerStateEncoding.encode(s, st) }
+    c.uint.encode(s, m.docs.length)
+    for (const [k, d] of m.docs) {
+      c.string.encode(s, k)
+      c.uint8array.encode(s, d.snapshot ?? new Uint8Array(0))
+      c.uint.encode(s, d.chunks.length)
+      for (const ch of d.chunks) c.uint8array.encode(s, ch)
+    }
+  },
+  decode(s) {
+    const nr = c.uint.decode(s)
+    check(nr <= MAX_KEYS_PER_CHUNK, 'state chunk')
+    const registers: Array<readonly [string, RegisterState]> = []
+    for (let i = 0; i < nr; i++) registers.push([c.string.decode(s), registerStateEncoding.decode(s)])
+    const nd = c.uint.decode(s)
+    check(nd <= MAX_KEYS_PER_CHUNK, 'state chunk')
+    const docs: Array<readonly [string, { snapshot: Uint8Array | undefined; chunks: Uint8Array[] }]> = []
+    for (let i = 0; i < nd; i++) {
+      const key = c.string.decode(s)
+      const snap = c.uint8array.decode(s)
+      const n = c.uint.decode(s)
+      check(n <= MAX_KEYS_PER_CHUNK, 'document chunks')
+      const chunks: Uint8Array[] = []
+      for (let j = 0; j < n; j++) chunks.push(c.uint8array.decode(s))
+      docs.push([key, { snapshot: snap.byteLength === 0 ? undefined : snap, chunks }])
+    }
+    return { registers, docs }
+  }
 })
 
 /** The highest version both sides offer, or undefined. */

@@ -1,5 +1,5 @@
 import {
-  HybridClock, covers, formatDot, parseVV, formatVV, type Dot, type NodeId, type Op, type VersionVector
+  HybridClock, applyMergePatch, covers, docToJson, formatDot, parseVV, formatVV, type Dot, type NodeId, type Op, type VersionVector
 } from '@swarmkv/core'
 import { Engine, MemoryStore } from '@swarmkv/storage'
 import { MemoryNetwork, Replicator, SimScheduler, identityFromSeed, seededRandom, settle, type WireRole } from '@swarmkv/replication'
@@ -19,6 +19,8 @@ export interface SimResult {
   readonly acked: Dot[]
   readonly lost: string[]
   readonly events: number
+  readonly docs: string[]
+  readonly stateTransfers: number
 }
 
 const SECRET = 'sim-secret'
@@ -28,7 +30,17 @@ const SECRET = 'sim-secret'
  * while links delay frames, break and get partitioned; then the network heals and the run
  * continues until nothing is left to deliver.
  */
-export async function simulate(seed: number, opts: { masters?: number; replicas?: number; writes?: number; dropProbability?: number; cutFirstTwoMasters?: boolean } = {}): Promise<SimResult> {
+export interface SimOptions {
+  masters?: number
+  replicas?: number
+  writes?: number
+  dropProbability?: number
+  cutFirstTwoMasters?: boolean
+  /** Nodes compact their logs at random times; one replica starts only after the writes. */
+  compactAndJoinLate?: boolean
+}
+
+export async function simulate(seed: number, opts: SimOptions = {}): Promise<SimResult> {
   const random = seededRandom(seed ^ 0x5eed)
   const scheduler = new SimScheduler()
   const net = new MemoryNetwork({ seed, scheduler, minDelayMs: 1, maxDelayMs: 30, dropProbability: opts.dropProbability ?? 0.002 })
@@ -45,12 +57,17 @@ export async function simulate(seed: number, opts: { masters?: number; replicas?
     await engine.open()
     const transport = net.transport(id.keyPair.publicKey)
     const replicator = new Replicator({
-      engine, transport, secret: SECRET, scheduler,
+      engine, transport, secret: SECRET, scheduler, compactIntervalMs: 0,
       local: () => ({ nodeId: id.nodeId, role, region: 'sim', httpUrl: `http://sim-${i}` })
     })
     nodes.push({ name: `${role}${i}`, role, nodeId: id.nodeId, publicKey: id.keyPair.publicKey, engine, replicator })
   }
-  for (const n of nodes) await n.replicator.start()
+  const lateJoiner = opts.compactAndJoinLate === true ? nodes[nodes.length - 1] : undefined
+  for (const n of nodes) if (n !== lateJoiner) await n.replicator.start()
+  // Every op as its origin committed it: the reference for "nothing acknowledged was lost",
+  // independent of what the nodes' logs still hold after compaction.
+  const allOps: Op[] = []
+  for (const n of nodes) n.engine.onCommit((ops) => { for (const o of ops) if (o.origin === n.nodeId) allOps.push(o) })
 
   const masters = nodes.filter((n) => n.role === 'master')
   // Optionally the first two masters never reach each other: they must converge through the others.
@@ -73,7 +90,13 @@ export async function simulate(seed: number, opts: { masters?: number; replicas?
           const state = await from.engine.get(key)
           context = parseVV(formatVV(state?.context ?? {}))
         }
-        const [res] = await at.engine.write([{ key, value: new TextEncoder().encode(`${at.name}-${i}`), contentType: 'text/plain', deleted: r > 0.85, context }])
+        if (r > 0.9) {
+          // Some writes are document patches, to the same two documents from every master.
+          const res = await at.engine.updateDoc(`doc-${i % 2}`, (root) => applyMergePatch(root, { [`f${i % 5}`]: `${at.name}-${i}`, [at.name]: i }))
+          if (res.dot !== undefined) acked.push(res.dot)
+          return
+        }
+        const [res] = await at.engine.write([{ key, value: new TextEncoder().encode(`${at.name}-${i}`), contentType: 'text/plain', deleted: r > 0.8, context }])
         acked.push(res!.dot)
       })()
     }, t)
@@ -87,8 +110,19 @@ export async function simulate(seed: number, opts: { masters?: number; replicas?
     scheduler.setTimeout(() => net.heal(), start + 50 + Math.floor(random() * 400))
   }
   for (let k = 0; k < 6; k++) scheduler.setTimeout(() => net.breakRandomLink(), Math.floor(random() * t))
+  if (opts.compactAndJoinLate === true) {
+    for (let k = 0; k < 8; k++) {
+      const n = nodes[Math.floor(random() * (nodes.length - 1))]!
+      scheduler.setTimeout(() => { void n.replicator.compact() }, Math.floor(random() * t))
+    }
+  }
 
   await scheduler.run({ until: t + 1000 })
+  if (lateJoiner !== undefined) {
+    // Everyone compacts what all current members have, then the new node arrives.
+    for (const n of nodes) if (n !== lateJoiner) await n.replicator.compact()
+    await lateJoiner.replicator.start()
+  }
   net.dropProbability = 0
   net.heal()
   await scheduler.run({ until: scheduler.now() + 60_000 })
@@ -96,25 +130,30 @@ export async function simulate(seed: number, opts: { masters?: number; replicas?
 
   const digests: string[] = []
   for (const n of nodes) digests.push((await n.engine.digest()).digest)
-  const lost = await findLost(nodes, acked)
+  const lost = await findLost(nodes[0]!, allOps, acked)
+  const docs: string[] = []
+  for (const n of nodes) docs.push(JSON.stringify(await n.engine.readDoc('doc-0', (d) => (d === undefined ? null : docToJson(d)))))
+  const stateTransfers = nodes.reduce((a, n) => a + n.replicator.stats.stateTransfersReceived, 0)
   for (const n of nodes) await n.replicator.stop()
   await scheduler.run({ until: scheduler.now() + 1000 })
-  return { digests, applied: nodes.map((n) => n.engine.applied), acked, lost, events: scheduler.executed }
+  return { digests, applied: nodes.map((n) => n.engine.applied), acked, lost, events: scheduler.executed, docs, stateTransfers }
 }
 
 /**
  * Every acknowledged write must be a sibling of its key or superseded by a write whose context
  * covers it (it was seen and replaced): anything else was silently lost.
  */
-async function findLost(nodes: SimNode[], acked: Dot[]): Promise<string[]> {
-  const probe = nodes[0]!
-  const ops: Op[] = []
-  for (const [origin] of Object.entries(probe.engine.applied)) ops.push(...(await probe.engine.readLog(origin as NodeId, 1, 1_000_000)))
+async function findLost(probe: SimNode, ops: readonly Op[], acked: Dot[]): Promise<string[]> {
   const byDot = new Map(ops.map((o) => [formatDot(o), o]))
   const lost: string[] = []
   for (const dot of acked) {
     const op = byDot.get(formatDot(dot))
-    if (op === undefined || op.kind !== 'reg') { lost.push(`${formatDot(dot)} (not in the log)`); continue }
+    if (op === undefined) { lost.push(`${formatDot(dot)} (never committed)`); continue }
+    if (op.kind !== 'reg') {
+      const heads = await probe.engine.readDoc(op.key, (d) => d !== undefined)
+      if (!heads) lost.push(`${formatDot(dot)} (document missing)`)
+      continue
+    }
     const state = await probe.engine.get(op.key)
     const present = state?.siblings.some((s) => s.origin === dot.origin && s.seq === dot.seq) ?? false
     const superseded = ops.some((o) => o.kind === 'reg' && o.key === op.key && o !== op && covers(o.write.context, dot))

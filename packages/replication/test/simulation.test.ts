@@ -28,6 +28,20 @@ describe('deterministic simulation', () => {
     }
   }, 120_000)
 
+  it('compacted logs and a node that joins late converge through state transfer', async () => {
+    let transfers = 0
+    for (let seed = 200; seed < 215; seed++) {
+      const r = await simulate(seed, { masters: 3, replicas: 1, compactAndJoinLate: true })
+      const replay = `replay with: SIM_SEED=${seed} (compactAndJoinLate)`
+      expect(new Set(r.digests).size, `seed ${seed}: digests differ; ${replay}`).toBe(1)
+      expect(new Set(r.applied.map(formatVV)).size, `seed ${seed}: applied differ; ${replay}`).toBe(1)
+      expect(new Set(r.docs).size, `seed ${seed}: documents differ; ${replay}`).toBe(1)
+      expect(r.lost, replay).toEqual([])
+      transfers += r.stateTransfers
+    }
+    expect(transfers).toBeGreaterThan(0)
+  }, 120_000)
+
   it('a seed replays exactly', async () => {
     const a = await simulate(7)
     const b = await simulate(7)

@@ -40,6 +40,10 @@ export interface ClusterView {
   /** Resolves true once `count` nodes (this one included) have applied every dot, false on timeout. */
   waitReplicated(dots: ReadonlyArray<{ origin: NodeId; seq: number }>, count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }>
   metrics(): Record<string, number>
+  /** Compacts the log now; resolves with the new floor. */
+  compact(): Promise<Readonly<Record<string, number>>>
+  /** Forgets a member that left for good (unblocks compaction). */
+  forgetMember(id: NodeId): Promise<boolean>
 }
 
 /** Run-time switches an operator can flip (POST /admin/role, /admin/read-only). */

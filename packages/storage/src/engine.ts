@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, vvGet,
+  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, merge, vvGet,
   type DocOp, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
-import type { DocWrite, NodeMeta, Store } from './store.js'
+import type { DocRecord, DocWrite, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
 import { docHeads, freeDoc, loadEntry, planDocWrite, type DocEntry } from './doc-cache.js'
 
@@ -62,6 +62,9 @@ type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
   | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
+  | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
+  | { kind: 'stateEnd'; applied: VersionVector; resolve: () => void; reject: (e: unknown) => void }
+  | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
 
 interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
 
@@ -82,7 +85,7 @@ export class Engine {
   private readonly docs: Lru<string, DocEntry>
   private readonly maxBatchJobs: number
   private readonly maxDocBytes: number
-  private meta: NodeMeta = { seq: 0, applied: {} }
+  private meta: NodeMeta = { seq: 0, applied: {}, floor: {} }
   private queue: Job[] = []
   private pumping = false
   private generation = 0
@@ -120,6 +123,43 @@ export class Engine {
   get seq(): Seq { return this.meta.seq }
   get refusedStamps(): number { return this.clock.refusedStamps }
   get applied(): VersionVector { return this.meta.applied }
+  /** Per origin, the log has no op at or below this seq: a peer that needs one gets a state transfer. */
+  get floor(): VersionVector { return this.meta.floor }
+
+  /** A consistent view of every committed key state, for a state transfer. */
+  snapshot(): Promise<StoreSnapshot> {
+    return this.store.snapshot()
+  }
+
+  /**
+   * Merges key states received in a state transfer (registers by the register merge, documents
+   * by loading their saved bytes into what is here). Idempotent; applied vectors do not move
+   * until finishState, so an interrupted transfer leaves nothing claimed that is not here.
+   */
+  applyState(registers: ReadonlyArray<readonly [string, RegisterState]>, docs: ReadonlyArray<readonly [string, DocRecord]>): Promise<number> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'state', registers, docs, resolve, reject }))
+  }
+
+  /**
+   * Ends a state transfer whose states covered `applied`: this node now has those writes. Its log
+   * lacks the ops it skipped, so its floor rises to match (peers needing them get a transfer).
+   */
+  finishState(applied: VersionVector): Promise<void> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, resolve, reject }))
+  }
+
+  readMembers(): Promise<Map<NodeId, VersionVector>> {
+    return this.store.readMembers()
+  }
+
+  writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void> {
+    return this.store.writeMembers(members)
+  }
+
+  /** Drops log entries at or below `floor` (clamped to what is applied here); resolves with the new floor. */
+  compact(floor: VersionVector): Promise<VersionVector> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'compact', floor, resolve, reject }))
+  }
 
   onCommit(listener: CommitListener): () => void {
     this.listeners.add(listener)
@@ -256,7 +296,11 @@ export class Engine {
     for (const job of jobs) {
       if (job.kind === 'local') for (const w of job.writes) keys.add(w.key)
       else if (job.kind === 'doc') docKeys.add(job.key)
-      else for (const op of job.ops) (op.kind === 'reg' ? keys : docKeys).add(op.key)
+      else if (job.kind === 'remote') for (const op of job.ops) (op.kind === 'reg' ? keys : docKeys).add(op.key)
+      else if (job.kind === 'state') {
+        for (const [k] of job.registers) keys.add(k)
+        for (const [k] of job.docs) docKeys.add(k)
+      }
     }
     const missing = [...keys].filter((k) => !this.cache.has(k))
     const missingDocs = [...docKeys].filter((k) => !this.docs.has(k))
@@ -277,6 +321,9 @@ export class Engine {
     const current = (k: string): RegisterState => overlay.get(k) ?? this.cache.get(k) ?? base.get(k) ?? EMPTY_REGISTER
     let seq = this.meta.seq
     const applied: Record<string, Seq> = { ...this.meta.applied }
+    const floor: Record<string, Seq> = { ...this.meta.floor }
+    let metaChanged = false
+    const clears: Array<[NodeId, Seq, Seq]> = []
     // Documents changed in this batch: the entry before the batch, the latest doc, the changes.
     const docChanges = new Map<string, { before: DocEntry; doc: A.Doc<unknown>; changes: Uint8Array[] }>()
     const docState = (k: string) => {
@@ -320,6 +367,40 @@ export class Engine {
           const results = jobOps.map((op) => ({ dot: { origin: op.origin, seq: op.seq }, state: scratch.get(op.key)! }))
           done.push(() => job.resolve(results))
           localOps += jobOps.length
+        } else if (job.kind === 'state') {
+          for (const [k, incoming] of job.registers) scratch.set(k, merge(state(k), incoming))
+          for (const [k, rec] of job.docs) {
+            const d = docState(k)
+            const parts = [...(rec.snapshot !== undefined ? [rec.snapshot] : []), ...rec.chunks]
+            for (const p of parts) d.doc = A.loadIncremental(d.doc, p)
+            d.changes.push(...parts)
+          }
+          const n = job.registers.length + job.docs.length
+          metaChanged = true
+          done.push(() => job.resolve(n))
+        } else if (job.kind === 'stateEnd') {
+          for (const [o, s] of Object.entries(job.applied) as Array<[NodeId, Seq]>) {
+            const had = applied[o] ?? 0
+            if (s <= had) continue
+            // The ops (had, s] of o arrived as state: they are not in this log.
+            applied[o] = s
+            clears.push([o, 1, s])
+            floor[o] = Math.max(floor[o] ?? 0, s)
+          }
+          // A node restored from an older copy of its data learns its own later writes here.
+          seq = Math.max(seq, applied[this.nodeId] ?? 0)
+          metaChanged = true
+          done.push(() => job.resolve())
+        } else if (job.kind === 'compact') {
+          for (const [o, want] of Object.entries(job.floor) as Array<[NodeId, Seq]>) {
+            const upto = Math.min(want, applied[o] ?? 0)
+            const had = floor[o] ?? 0
+            if (upto <= had) continue
+            clears.push([o, had + 1, upto])
+            floor[o] = upto
+          }
+          metaChanged = true
+          done.push(() => job.resolve({ ...floor }))
         } else if (job.kind === 'doc') {
           const d = docState(job.key)
           if (d.before.bytes > this.maxDocBytes) {
@@ -342,14 +423,16 @@ export class Engine {
             done.push(() => job.resolve({ dot: { origin: op.origin, seq: op.seq } }))
           }
         } else {
+          let ownSeq = 0
           const have: Record<string, Seq> = {}
           const seen = (o: NodeId) => have[o] ?? applied[o] ?? 0
           for (const op of job.ops) {
-            if (op.origin === this.nodeId && op.seq > seq) throw new ApplyError(`op ${op.origin}:${op.seq} claims this node's id beyond its own seq ${seq}`)
             const last = seen(op.origin)
             if (op.seq <= last) { dups++; continue }
             if (op.seq !== last + 1) throw new ApplyError(`gap in ops of ${op.origin}: have ${last}, got ${op.seq}`)
             this.clock.observe(op.hlc)
+            // This node's own writes coming back: it lost them (restored from an older copy).
+            if (op.origin === this.nodeId) ownSeq = Math.max(ownSeq, op.seq)
             if (op.kind === 'reg') scratch.set(op.key, applyWrite(state(op.key), op.write))
             else {
               const d = docState(op.key)
@@ -362,6 +445,7 @@ export class Engine {
             jobOps.push(op)
           }
           Object.assign(applied, have)
+          seq = Math.max(seq, ownSeq)
           const n = jobOps.length
           done.push(() => job.resolve(n))
           remoteOps += n
@@ -384,8 +468,8 @@ export class Engine {
       docEntries.set(k, entry)
     }
 
-    if (log.length > 0) {
-      const meta: NodeMeta = { seq, applied }
+    if (log.length > 0 || metaChanged) {
+      const meta: NodeMeta = { seq, applied, floor }
       try {
         await this.store.commit({ registers: [...overlay], docs: docWrites, log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
@@ -404,6 +488,8 @@ export class Engine {
       }
       this.meta = meta
       this.generation++
+      // The floor is committed first, so a crash here leaves extra ops, never a hole.
+      for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(() => {})
       for (const [k, v] of overlay) this.cache.set(k, v)
       this.stats.commits++
       this.stats.localOps += localOps
@@ -414,7 +500,7 @@ export class Engine {
     for (const [k, e] of docEntries) this.docs.set(k, e)
     this.stats.duplicateOps += dups
     for (const d of done) d()
-    if (log.length > 0) {
+    if (log.length > 0 || metaChanged) {
       for (const l of this.listeners) l(log)
       this.wakeWaiters()
     }

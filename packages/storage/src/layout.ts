@@ -6,13 +6,15 @@ import type { NodeId, Seq } from '@swarmkv/core'
  *   'd' + utf8(key)                     -> Automerge document snapshot
  *   'e' + len16 + utf8(key) + n (4 BE)  -> document chunk n (raw change bytes since the snapshot)
  *   'l' + origin (8 bytes) + seq (8 BE) -> op (the replication log, ops of every origin)
- *   'm'                                 -> node meta (seq, applied)
+ *   'm'                                 -> node meta (seq, applied, floor)
+ *   'p' + origin (8 bytes)              -> a cluster member's last known applied vector
  * Tags sort apart, so each kind is one contiguous range.
  */
 export const TAG_REG = 0x73
 export const TAG_DOC = 0x64
 export const TAG_LOG = 0x6c
 export const TAG_CHUNK = 0x65
+export const TAG_MEMBER = 0x70
 export const META_KEY = new Uint8Array([0x6d])
 
 const utf8 = new TextEncoder()

@@ -1,7 +1,10 @@
 import { Level } from 'level'
-import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq } from '@swarmkv/core'
-import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store } from './store.js'
-import { META_KEY, TAG_DOC, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
+import {
+  decode, encode, nodeIdEncoding, opEncoding, registerStateEncoding, vvEncoding,
+  type NodeId, type Op, type RegisterState, type Seq, type VersionVector
+} from '@swarmkv/core'
+import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
+import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
 import { EMPTY_META, metaEncoding } from './meta.js'
 
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
@@ -20,6 +23,60 @@ export class LevelStore implements Store {
   async readMeta(): Promise<NodeMeta> {
     const bytes = await this.db.get(META_KEY)
     return bytes === undefined ? EMPTY_META : decode(metaEncoding, bytes)
+  }
+
+  async clearLog(origin: NodeId, from: Seq, to: Seq): Promise<void> {
+    if (to < from) return
+    await this.db.clear({ gte: logKey(origin, from), lte: logKey(origin, to) })
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    const snap = this.db.snapshot()
+    const db = this.db
+    const metaBytes = await db.get(META_KEY, { snapshot: snap })
+    const meta = metaBytes === undefined ? EMPTY_META : decode(metaEncoding, metaBytes)
+    return {
+      meta,
+      async *registers() {
+        for await (const [k, v] of db.iterator({ gte: new Uint8Array([TAG_REG]), lt: new Uint8Array([TAG_REG + 1]), snapshot: snap })) yield [untag(k), v] as const
+      },
+      async *docs() {
+        // Snapshots ('d') and chunks ('e') are separate ranges: gather both per key.
+        const docs = new Map<string, { snapshot: Uint8Array | undefined; chunks: Uint8Array[] }>()
+        for await (const [k, v] of db.iterator({ gte: new Uint8Array([TAG_DOC]), lt: new Uint8Array([TAG_DOC + 1]), snapshot: snap })) {
+          docs.set(untag(k), { snapshot: v, chunks: [] })
+        }
+        for await (const [k, v] of db.iterator({ gte: new Uint8Array([TAG_CHUNK]), lt: new Uint8Array([TAG_CHUNK + 1]), snapshot: snap })) {
+          const len = (k[1]! << 8) | k[2]!
+          const key = new TextDecoder().decode(k.subarray(3, 3 + len))
+          let d = docs.get(key)
+          if (d === undefined) docs.set(key, (d = { snapshot: undefined, chunks: [] }))
+          d.chunks.push(v)
+        }
+        for (const [key, rec] of docs) yield [key, rec] as const
+      },
+      close: () => snap.close()
+    }
+  }
+
+  async readMembers(): Promise<Map<NodeId, VersionVector>> {
+    const out = new Map<NodeId, VersionVector>()
+    for await (const [k, v] of this.db.iterator({ gte: new Uint8Array([TAG_MEMBER]), lt: new Uint8Array([TAG_MEMBER + 1]) })) {
+      out.set(decode(nodeIdEncoding, k.subarray(1)), decode(vvEncoding, v))
+    }
+    return out
+  }
+
+  async writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void> {
+    const ops: BatchOp[] = []
+    for await (const k of this.db.keys({ gte: new Uint8Array([TAG_MEMBER]), lt: new Uint8Array([TAG_MEMBER + 1]) })) ops.push({ type: 'del', key: k })
+    for (const [id, vv] of members) {
+      const key = new Uint8Array(9)
+      key[0] = TAG_MEMBER
+      key.set(encode(nodeIdEncoding, id), 1)
+      ops.push({ type: 'put', key, value: encode(vvEncoding, vv) })
+    }
+    await this.db.batch(ops)
   }
 
   async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {

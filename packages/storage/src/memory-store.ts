@@ -1,5 +1,5 @@
-import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq } from '@swarmkv/core'
-import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store } from './store.js'
+import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq, type VersionVector } from '@swarmkv/core'
+import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { compareBytes, utf8Bytes } from './layout.js'
 import { EMPTY_META } from './meta.js'
 
@@ -21,7 +21,35 @@ export class MemoryStore implements Store {
     if (!this.isOpen) throw new Error('store is not open')
   }
 
+  private members = new Map<NodeId, VersionVector>()
+
   async readMeta(): Promise<NodeMeta> { this.ensureOpen(); return this.meta }
+
+  async clearLog(origin: NodeId, from: Seq, to: Seq): Promise<void> {
+    this.ensureOpen()
+    const m = this.log.get(origin)
+    if (m !== undefined) for (let s = from; s <= to; s++) m.delete(s)
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    this.ensureOpen()
+    // Copied now, so later commits do not show through.
+    const meta = this.meta
+    const registers = this.sortedKeys(this.registers).map((k) => [k, this.registers.get(k)!] as const)
+    const docs = this.sortedKeys(this.docs).map((k) => {
+      const d = this.docs.get(k)!
+      return [k, { snapshot: d.snapshot, chunks: [...d.chunks.entries()].sort(([a], [b]) => a - b).map(([, c]) => c) }] as const
+    })
+    return {
+      meta,
+      async *registers() { yield* registers },
+      async *docs() { yield* docs },
+      close: async () => {}
+    }
+  }
+
+  async readMembers(): Promise<Map<NodeId, VersionVector>> { this.ensureOpen(); return new Map(this.members) }
+  async writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void> { this.ensureOpen(); this.members = new Map(members) }
 
   async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {
     this.ensureOpen()
@@ -60,11 +88,8 @@ export class MemoryStore implements Store {
     const entries = this.log.get(origin)
     const out: Op[] = []
     if (entries === undefined) return out
-    for (let s = fromSeq; out.length < limit; s++) {
-      const v = entries.get(s)
-      if (v === undefined) break
-      out.push(decode(opEncoding, v))
-    }
+    const seqs = [...entries.keys()].filter((s) => s >= fromSeq).sort((a, b) => a - b).slice(0, limit)
+    for (const s of seqs) out.push(decode(opEncoding, entries.get(s)!))
     return out
   }
 

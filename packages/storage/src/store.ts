@@ -6,6 +6,16 @@ export interface NodeMeta {
   readonly seq: Seq
   /** Per origin, the highest seq applied here with nothing missing below it. */
   readonly applied: VersionVector
+  /** Per origin, the log holds no op at or below this seq (compacted, or received as state). */
+  readonly floor: VersionVector
+}
+
+/** A consistent, read-only view of the whole store at one moment: what a state transfer ships. */
+export interface StoreSnapshot {
+  readonly meta: NodeMeta
+  registers(): AsyncIterable<readonly [key: string, bytes: Uint8Array]>
+  docs(): AsyncIterable<readonly [key: string, record: DocRecord]>
+  close(): Promise<void>
 }
 
 /**
@@ -57,4 +67,10 @@ export interface Store {
   /** Every document key, in key order. */
   scanDocKeys(): AsyncIterable<string>
   commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void>
+  /** Deletes the log entries of `origin` with seq in [from, to]. */
+  clearLog(origin: NodeId, from: Seq, to: Seq): Promise<void>
+  snapshot(): Promise<StoreSnapshot>
+  /** Last known applied vectors of cluster members, kept for log compaction. */
+  readMembers(): Promise<Map<NodeId, VersionVector>>
+  writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void>
 }

@@ -32,7 +32,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     })
 
     it('starts empty', async () => {
-      expect(await store.readMeta()).toEqual({ seq: 0, applied: {} })
+      expect(await store.readMeta()).toEqual({ seq: 0, applied: {}, floor: {} })
       expect(await store.getRegisters(['x'])).toEqual([undefined])
       expect(await store.readLog(A, 1, 10)).toEqual([])
     })
@@ -40,8 +40,8 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('commits states, log and meta together', async () => {
       const o1 = op(A, 1, 'k1')
       const o2 = op(A, 2, 'k2', 'w')
-      await store.commit({ registers: [['k1', state(o1)], ['k2', state(o2)]], docs: [], log: [o1, o2], meta: { seq: 2, applied: { [A]: 2 } } }, { sync: true })
-      expect(await store.readMeta()).toEqual({ seq: 2, applied: { [A]: 2 } })
+      await store.commit({ registers: [['k1', state(o1)], ['k2', state(o2)]], docs: [], log: [o1, o2], meta: { seq: 2, applied: { [A]: 2 }, floor: {} } }, { sync: true })
+      expect(await store.readMeta()).toEqual({ seq: 2, applied: { [A]: 2 }, floor: {} })
       const [s1, s2, s3] = await store.getRegisters(['k1', 'k2', 'k3'])
       expect(s1).toEqual(state(o1))
       expect(s2).toEqual(state(o2))
@@ -54,7 +54,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
 
     it('keeps the logs of different origins apart and in seq order', async () => {
       const ops = [op(B, 1, 'x'), op(A, 1, 'y'), op(B, 2, 'x'), op(A, 2, 'z'), op(B, 3, 'q')]
-      await store.commit({ registers: [], docs: [], log: ops, meta: { seq: 2, applied: { [A]: 2, [B]: 3 } } }, { sync: false })
+      await store.commit({ registers: [], docs: [], log: ops, meta: { seq: 2, applied: { [A]: 2, [B]: 3 }, floor: {} } }, { sync: false })
       expect((await store.readLog(B, 1, 100)).map((o) => o.seq)).toEqual([1, 2, 3])
       expect((await store.readLog(A, 1, 100)).map((o) => o.key)).toEqual(['y', 'z'])
     })
@@ -62,7 +62,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('lists keys in UTF-8 byte order with prefix, after and limit', async () => {
       const keys = ['b', 'a/2', 'a/1', 'é', 'a/10', 'c']
       const ops = keys.map((k, i) => op(A, i + 1, k))
-      await store.commit({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [], log: ops, meta: { seq: 6, applied: { [A]: 6 } } }, { sync: false })
+      await store.commit({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [], log: ops, meta: { seq: 6, applied: { [A]: 6 }, floor: {} } }, { sync: false })
       expect((await store.listRegisters({ prefix: '', limit: 100 })).map(([k]) => k)).toEqual(['a/1', 'a/10', 'a/2', 'b', 'c', 'é'])
       expect((await store.listRegisters({ prefix: 'a/', limit: 100 })).map(([k]) => k)).toEqual(['a/1', 'a/10', 'a/2'])
       expect((await store.listRegisters({ prefix: 'a/', after: 'a/1', limit: 1 })).map(([k]) => k)).toEqual(['a/10'])
@@ -73,7 +73,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     })
 
     it('stores documents as a snapshot plus appended chunks', async () => {
-      const meta = { seq: 0, applied: {} }
+      const meta = { seq: 0, applied: {}, floor: {} }
       const bytes = (...b: number[]) => new Uint8Array(b)
       await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 0, bytes: bytes(1) }, { key: 'd1\u0000x', kind: 'append', index: 0, bytes: bytes(9) }], log: [], meta }, { sync: false })
       await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 1, bytes: bytes(2, 3) }], log: [], meta }, { sync: false })
@@ -91,14 +91,37 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       expect(keys).toEqual(['d1', 'd1\u0000x'])
     })
 
+    it('clears log ranges, keeps members, and reads a consistent snapshot', async () => {
+      const ops = [op(A, 1, 'x'), op(A, 2, 'y'), op(A, 3, 'x')]
+      await store.commit({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [{ key: 'd', kind: 'append', index: 0, bytes: new Uint8Array([5]) }], log: ops, meta: { seq: 3, applied: { [A]: 3 }, floor: {} } }, { sync: false })
+      const snap = await store.snapshot()
+      await store.clearLog(A, 1, 2)
+      expect((await store.readLog(A, 1, 10)).map((o) => o.seq)).toEqual([3])
+      expect((await store.readLog(A, 3, 10)).map((o) => o.seq)).toEqual([3])
+      // Later commits do not show through the snapshot.
+      await store.commit({ registers: [['late', state(op(B, 1, 'late'))]], docs: [], log: [], meta: { seq: 3, applied: { [A]: 3, [B]: 1 }, floor: { [A]: 2 } } }, { sync: false })
+      expect(snap.meta).toEqual({ seq: 3, applied: { [A]: 3 }, floor: {} })
+      const keys: string[] = []
+      for await (const [k] of snap.registers()) keys.push(k)
+      expect(keys).toEqual(['x', 'y'])
+      const docs: string[] = []
+      for await (const [k, rec] of snap.docs()) docs.push(`${k}:${rec.chunks.length}`)
+      expect(docs).toEqual(['d:1'])
+      await snap.close()
+      await store.writeMembers(new Map([[B, { [A]: 2 }]]))
+      expect(await store.readMembers()).toEqual(new Map([[B, { [A]: 2 }]]))
+      await store.writeMembers(new Map())
+      expect((await store.readMembers()).size).toBe(0)
+    })
+
     it('survives a reopen', async () => {
       if (reopen === undefined) return
       const o1 = op(A, 1, 'k1')
-      await store.commit({ registers: [['k1', state(o1)]], docs: [], log: [o1], meta: { seq: 1, applied: { [A]: 1 } } }, { sync: true })
+      await store.commit({ registers: [['k1', state(o1)]], docs: [], log: [o1], meta: { seq: 1, applied: { [A]: 1 }, floor: {} } }, { sync: true })
       await store.close()
       store = await reopen()
       await store.open()
-      expect(await store.readMeta()).toEqual({ seq: 1, applied: { [A]: 1 } })
+      expect(await store.readMeta()).toEqual({ seq: 1, applied: { [A]: 1 }, floor: {} })
       expect(await store.getRegisters(['k1'])).toEqual([state(o1)])
     })
   })

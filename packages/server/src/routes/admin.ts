@@ -1,3 +1,4 @@
+import { SwarmError, isNodeId } from '@swarmkv/core'
 import type { FastifyInstance } from 'fastify'
 import type { Role, ServerDeps } from '../options.js'
 
@@ -12,6 +13,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
     deps.control.role = role
     deps.cluster?.setRole(role)
     return { role }
+  })
+
+  // Without replication nothing needs the log: everything applied may go.
+  app.post('/admin/compact', async () => ({ floor: await (deps.cluster?.compact() ?? deps.engine.compact(deps.engine.applied)) }))
+
+  app.delete('/admin/members/:id', async (req, reply) => {
+    const { id } = req.params as { id: string }
+    if (!isNodeId(id)) throw SwarmError.badRequest('a member id is 16 hex characters')
+    if (deps.cluster === undefined || !(await deps.cluster.forgetMember(id))) throw SwarmError.notFound(`member ${id}`)
+    return reply.status(204).send()
   })
 
   app.post('/admin/read-only', {
