@@ -131,6 +131,38 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
     }
   })
 
+  it('after log compaction a new node catches up by state transfer, documents included', async () => {
+    const c = await start([{ name: 'm1', role: 'master' }, { name: 'm2', role: 'master' }])
+    const m1 = c.node('m1')
+    const m2 = c.node('m2')
+    for (let b = 0; b < 4; b++) {
+      await (b % 2 === 0 ? m1 : m2).client.batch(Array.from({ length: 250 }, (_, i) => ({ op: 'put' as const, key: `st/${b}/${i}`, value: `v${b}-${i}` })))
+    }
+    await m1.client.del('st/0/0')
+    const patch = (n: typeof m1, body: unknown) => fetch(`${n.url}/docs/shared`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(body) })
+    expect((await patch(m1, { a: 1, n: { $counter: 5 } })).status).toBe(200)
+    expect((await patch(m2, { b: 2 })).status).toBe(200)
+    await c.waitConverged()
+    const compact = async (n: typeof m1) => ((await (await fetch(`${n.url}/admin/compact`, { method: 'POST' })).json()) as { floor: Record<string, number> }).floor
+    // Each master drops what both have: every op so far.
+    const floor = await compact(m1)
+    expect(floor[m1.nodeId]).toBe((await m1.cluster()).self.applied[m1.nodeId])
+    await compact(m2)
+
+    const r = await c.add({ name: 'late', role: 'replica' })
+    await r.start()
+    const state = await c.waitConverged(60_000)
+    expect(state.keys).toBe(1001)
+    expect(await r.client.getText('st/3/249')).toBe('v3-249')
+    expect(await r.client.get('st/0/0')).toBeUndefined()
+    expect(await (await fetch(`${r.url}/docs/shared`)).json()).toEqual({ a: 1, b: 2, n: 5 })
+    expect(await (await fetch(`${r.url}/metrics`)).text()).toMatch(/^swarmkv_replication_state_transfers_received_total [1-9]/m)
+    // Streaming resumes above the snapshot.
+    await m2.client.put('after/transfer', 'streamed')
+    await c.waitConverged()
+    expect(await r.client.getText('after/transfer')).toBe('streamed')
+  })
+
   it('?w=N waits until N nodes applied the write, and says how many had it on timeout', async () => {
     const c = await start()
     const m1 = c.node('m1')
