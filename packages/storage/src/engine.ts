@@ -48,8 +48,10 @@ export interface EngineOptions {
   readonly clock: HybridClock
   /** Default 'batch': concurrent writes share one synced commit. */
   readonly fsync?: FsyncMode
-  /** Register states kept decoded in memory. Default 20 000. */
+  /** Register states kept decoded in memory, at most. Default 100 000. */
   readonly cacheEntries?: number
+  /** Bytes of register values kept in memory, about. Default 64 MiB. */
+  readonly cacheBytes?: number
   /** At most this many queued requests go into one commit. Default 1 024. */
   readonly maxBatchJobs?: number
   /** Documents kept loaded in memory. Default 1 000. */
@@ -99,7 +101,7 @@ export class Engine {
     this.nodeId = opts.nodeId
     this.clock = opts.clock
     this.fsync = opts.fsync ?? 'batch'
-    this.cache = new Lru(opts.cacheEntries ?? 20_000)
+    this.cache = new Lru(opts.cacheEntries ?? 100_000, undefined, registerSize, opts.cacheBytes ?? 64 * 1024 * 1024)
     this.maxBatchJobs = opts.maxBatchJobs ?? 1024
     this.maxDocBytes = opts.maxDocBytes ?? 16 * 1024 * 1024
     // Every document dropped from memory is freed: Automerge memory lives outside the JS heap.
@@ -204,10 +206,9 @@ export class Engine {
   async get(key: string): Promise<RegisterState | undefined> {
     const hit = this.cache.get(key)
     if (hit !== undefined) return hit
-    const gen = this.generation
-    const [state] = await this.store.getRegisters([key])
-    // Only cache what no commit could have made stale meanwhile.
-    if (state !== undefined && gen === this.generation) this.cache.set(key, state)
+    // Synchronous: no commit can land between this read and caching its result.
+    const [state] = this.store.getRegistersSync([key])
+    if (state !== undefined) this.cache.set(key, state)
     return state
   }
 
@@ -307,7 +308,7 @@ export class Engine {
     let loaded: Array<RegisterState | undefined>
     const docBase = new Map<string, DocEntry>()
     try {
-      loaded = missing.length > 0 ? await this.store.getRegisters(missing) : []
+      loaded = missing.length > 0 ? this.store.getRegistersSync(missing) : []
       for (const k of missingDocs) docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
     } catch (err) {
       for (const e of docBase.values()) freeDoc(e.doc)
@@ -515,6 +516,12 @@ export class Engine {
       }
     }
   }
+}
+
+function registerSize(s: RegisterState): number {
+  let n = 64
+  for (const sib of s.siblings) n += sib.value.byteLength + sib.contentType.length + 48
+  return n
 }
 
 function checkIfMatch(ifMatch: readonly string[] | '*' | undefined, cur: RegisterState): void {

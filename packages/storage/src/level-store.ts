@@ -7,14 +7,36 @@ import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapsho
 import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
 import { EMPTY_META, metaEncoding } from './meta.js'
 
+export interface LevelStoreOptions {
+  /** LevelDB block cache. Default 64 MiB. */
+  readonly cacheSize?: number
+  /** LevelDB memtable; larger means fewer, bigger compactions. Default 32 MiB. */
+  readonly writeBufferSize?: number
+}
+
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+const DEFAULT_WRITE_BUFFER_BYTES = 32 * 1024 * 1024
+
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 
 /** The durable store: one LevelDB per node; every commit is one atomic write batch. */
 export class LevelStore implements Store {
   private readonly db: Level<Uint8Array, Uint8Array>
 
-  constructor(readonly path: string) {
-    this.db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  constructor(readonly path: string, opts: LevelStoreOptions = {}) {
+    this.db = new Level<Uint8Array, Uint8Array>(path, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+      cacheSize: opts.cacheSize ?? DEFAULT_CACHE_BYTES,
+      writeBufferSize: opts.writeBufferSize ?? DEFAULT_WRITE_BUFFER_BYTES
+    })
+  }
+
+  getRegistersSync(keys: readonly string[]): Array<RegisterState | undefined> {
+    return keys.map((k) => {
+      const v = this.db.getSync(tagged(TAG_REG, k))
+      return v === undefined ? undefined : decode(registerStateEncoding, v)
+    })
   }
 
   async open(): Promise<void> { await this.db.open() }

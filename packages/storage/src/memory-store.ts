@@ -52,6 +52,10 @@ export class MemoryStore implements Store {
   async writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void> { this.ensureOpen(); this.members = new Map(members) }
 
   async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {
+    return this.getRegistersSync(keys)
+  }
+
+  getRegistersSync(keys: readonly string[]): Array<RegisterState | undefined> {
     this.ensureOpen()
     return keys.map((k) => {
       const v = this.registers.get(k)
