@@ -90,7 +90,6 @@ export class Engine {
   private meta: NodeMeta = { seq: 0, applied: {}, floor: {} }
   private queue: Job[] = []
   private pumping = false
-  private generation = 0
   private waiters = new Set<Waiter>()
   private listeners = new Set<CommitListener>()
   private closed = false
@@ -488,7 +487,6 @@ export class Engine {
         return
       }
       this.meta = meta
-      this.generation++
       // The floor is committed first, so a crash here leaves extra ops, never a hole.
       for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(() => {})
       for (const [k, v] of overlay) this.cache.set(k, v)
