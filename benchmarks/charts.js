@@ -43,7 +43,7 @@ function lagSpec(result) {
   const values = []
   for (const e of result.entries) {
     if (e.status !== 'ok' || e.lagMs === undefined) continue
-    const series = e.system === 'redis' ? `Redis replica, ${e.load} load` : `swarmkv, ${e.load} load${e.backgroundReqPerSec ? ` (${Math.round(e.backgroundReqPerSec)} req/s)` : ''}`
+    const series = e.system === 'redis' ? `Redis replica, ${e.load} load` : e.load === 'idle' ? 'swarmkv, no background load' : `swarmkv, ${e.load} load (${Math.round(e.backgroundReqPerSec)} req/s)`
     for (const p of ['p50', 'p90', 'p99']) values.push({ series, percentile: p, ms: e.lagMs.all[p] })
   }
   if (values.length === 0) return undefined

@@ -87,20 +87,21 @@ function clusterSection(result) {
   }
   if (lags.length > 0) {
     const rows = lags.map((e) => [
-      e.system === 'redis' ? 'Redis replica' : `swarmkv, ${e.load} load`,
-      e.backgroundReqPerSec === undefined ? 'redis-benchmark, max' : fmt(e.backgroundReqPerSec),
+      e.system === 'redis' ? 'Redis replica' : e.load === 'idle' ? 'swarmkv, no background load' : `swarmkv, ${e.load} load`,
+      e.backgroundReqPerSec === undefined ? 'redis-benchmark, max' : e.load === 'idle' ? 'none (probe only)' : fmt(e.backgroundReqPerSec),
       ms(e.lagMs.all.p50), ms(e.lagMs.all.p90), ms(e.lagMs.all.p99), ms(e.lagMs.all.max),
       e.lagMs.rttCorrected === undefined ? '-' : `${ms(e.lagMs.rttCorrected.p50)} / ${ms(e.lagMs.rttCorrected.p99)}`,
-      e.readRoundTripMs === undefined ? '-' : ms(e.readRoundTripMs.p50),
+      e.readRoundTripMs === undefined ? '-' : `${ms(e.readRoundTripMs.p50)} / ${ms(e.readRoundTripMs.p99)}`,
       Object.entries(e.lagMs.byTarget).map(([k, v]) => `${k} ${ms(v.p99)}`).join(', '),
       fmt(e.lagMs.all.n)
     ])
     lines.push('### Replication visibility lag', '')
-    lines.push(table(['Load', 'background req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'minus read RTT p50 / p99', 'read RTT p50', 'p99 by reading node', 'samples'], rows), '')
+    lines.push(table(['Load', 'background req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'minus read RTT p50 / p99', 'read RTT p50 / p99', 'p99 by reading node', 'samples'], rows), '')
     lines.push('Lag is the time from a write\'s acknowledgement on one master to its visibility on each other node. swarmkv: a probe writes ' +
-      `${result.settings.lagProbeRate} keys/s alternately on both masters while autocannon holds the background load (half: rate-limited to half the measured maximum; max: closed loop), ` +
+      `${result.settings.lagProbeRate} keys/s alternately on both masters while autocannon holds the background load (idle: none; half: rate-limited to half the measured maximum; max: closed loop), ` +
       'and right after each ack sends `GET /kv/<key>?wait=5000` with `X-After: <token>` to the other nodes, which answer once they applied it. ' +
       'The raw figure includes that read\'s response; the same read sent to the writer (already applied) gives the read round trip, subtracted in the "minus read RTT" column (a lower bound). ' +
+      'The read round trip\'s own p99 is the noise floor of this machine at that load: a lag p99 near it is mostly scheduling, not replication. ' +
       'Redis: keyspace notifications on the replica, while redis-benchmark saturates the primary; visible-before-ack counts as 0.', '')
   }
   return lines

@@ -6,6 +6,7 @@
 import { startSwarmkv, pidsOf } from '../lib/swarmkv.js'
 import { measure, aggregate } from '../lib/measure.js'
 import { swarmkvLag } from '../lib/lag-probe.js'
+import { ProcSampler } from '../lib/proc-sampler.js'
 import { median, round, summarize } from '../lib/stats.js'
 
 const NODES = [
@@ -48,7 +49,8 @@ export async function runCluster(ctx) {
     })
 
     const half = Math.max(10, Math.round(max.reqPerSec / 2))
-    for (const load of [{ name: 'half', rate: half }, { name: 'max', rate: undefined }]) {
+    // Idle: the probe alone, the replication path's own latency with nothing else to do.
+    for (const load of [{ name: 'idle', rate: 0 }, { name: 'half', rate: half }, { name: 'max', rate: undefined }]) {
       entries.push(await lagEntry(ctx, cluster, base, load))
     }
     const t0 = performance.now()
@@ -67,10 +69,15 @@ async function lagEntry(ctx, cluster, base, load) {
   const writers = ['m1', 'm2'].map((name) => ({ name, url: cluster.node(name).url }))
   const nodes = ['m1', 'm2', 'r1'].map((name) => ({ name, url: cluster.node(name).url }))
   // The probe starts a second into the background load and ends a second before it.
-  const background = measure(ctx, { ...base, durationS: opts.lagDurationS + 2, overallRate: load.rate })
-  await new Promise((r) => setTimeout(r, 1000))
+  const idle = load.rate === 0
+  const sampler = new ProcSampler(base.pids)
+  if (idle) sampler.start()
+  const background = idle ? undefined : measure(ctx, { ...base, durationS: opts.lagDurationS + 2, overallRate: load.rate })
+  if (!idle) await new Promise((r) => setTimeout(r, 1000))
   const probe = await swarmkvLag({ writers, nodes, rate: opts.lagProbeRate, durationS: opts.lagDurationS, tag: load.name })
-  const bg = await background
+  const bg = idle
+    ? { reqPerSec: 0, latencyMs: null, errors: 0, timeouts: 0, ...sampler.stop(), clientCpuPct: NaN }
+    : await background
   const rtt = summarize(probe.rtts)
   const byTarget = {}
   for (const [name, xs] of probe.lags) byTarget[name] = summarize(xs)
@@ -83,16 +90,17 @@ async function lagEntry(ctx, cluster, base, load) {
     id: `cluster-lag/${load.name}/swarmkv-cluster`,
     scenario: 'cluster-lag',
     group: 'cluster',
-    title: `Replication visibility lag at ${load.name} load`,
+    title: idle ? 'Replication visibility lag, no background load' : `Replication visibility lag at ${load.name} load`,
     system: 'swarmkv-cluster',
     status: 'ok',
     load: load.name,
     settings: {
-      targetRate: load.rate ?? 'max (closed loop)', probeRate: opts.lagProbeRate, durationS: opts.lagDurationS,
+      targetRate: load.rate ?? 'max (closed loop)',
+      background: idle ? 'none' : 'autocannon PUT 100 B on both masters', probeRate: opts.lagProbeRate, durationS: opts.lagDurationS,
       visibility: 'GET /kv/<key>?wait=5000 with X-After: <write token> on each other node'
     },
     backgroundReqPerSec: round(bg.reqPerSec, 1),
-    backgroundLatencyMs: bg.latencyMs,
+    backgroundLatencyMs: bg.latencyMs === null ? null : Object.fromEntries(Object.entries(bg.latencyMs).map(([k, v]) => [k, round(v, 2)])),
     serverCpuPct: bg.serverCpuPct,
     serverRssMiB: bg.serverRssMiB,
     clientCpuPct: bg.clientCpuPct,
