@@ -10,7 +10,8 @@ export const CLIENT_HELP = `swarmkv get|put|del|ls — a small client
   swarmkv del KEY [--context CTX]
   swarmkv ls [--prefix P] [--after K] [--limit N]
 
-  --url URL   any node (default $SWARMKV_URL or http://127.0.0.1:7001)
+  --url URL     any node (default $SWARMKV_URL or http://127.0.0.1:7001)
+  --token T     bearer token (default $SWARMKV_TOKEN)
 `
 
 async function readStdin(): Promise<Buffer> {
@@ -21,11 +22,12 @@ async function readStdin(): Promise<Buffer> {
 
 export async function clientCommand(cmd: 'get' | 'put' | 'del' | 'ls', argv: string[]): Promise<number> {
   const { values: v, positionals: p } = parse(argv, {
-    url: { type: 'string' }, siblings: { type: 'boolean' }, file: { type: 'string' }, 'content-type': { type: 'string' },
+    url: { type: 'string' }, token: { type: 'string' }, siblings: { type: 'boolean' }, file: { type: 'string' }, 'content-type': { type: 'string' },
     context: { type: 'string' }, w: { type: 'string' }, prefix: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' }
   })
   if (v.help === true) { process.stdout.write(CLIENT_HELP); return 0 }
-  const client = new SwarmkvClient({ url: str(v.url, process.env.SWARMKV_URL ?? 'http://127.0.0.1:7001') })
+  const token = typeof v.token === 'string' ? v.token : process.env.SWARMKV_TOKEN
+  const client = new SwarmkvClient({ url: str(v.url, process.env.SWARMKV_URL ?? 'http://127.0.0.1:7001'), ...(token !== undefined ? { token } : {}) })
   const context = typeof v.context === 'string' ? v.context : undefined
   const w = v.w === undefined ? undefined : int(v.w, 1, 'w')
   switch (cmd) {

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { HybridClock, DEFAULT_MAX_DRIFT_MS, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
 import { Engine, LevelStore, type FsyncMode } from '@swarmkv/storage'
 import { HyperswarmTransport, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
-import { buildApp, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
+import { buildApp, type AuthToken, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
 import type { FastifyInstance } from 'fastify'
 
 export interface NodeConfig {
@@ -27,6 +27,10 @@ export interface NodeConfig {
   /** Node ids this node never connects to (an operator's block list). */
   readonly blockedPeers?: readonly string[]
   readonly logger?: boolean
+  /** Bearer tokens; none: no HTTP auth. */
+  readonly tokens?: readonly AuthToken[]
+  /** HTTPS certificate and key (PEM). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
 }
 
 export interface RunningNode {
@@ -47,7 +51,8 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
 
   const control: NodeControl = { role: cfg.role, readOnly: cfg.readOnly }
   const advertisedHost = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost
-  let url = cfg.httpUrl ?? `http://${advertisedHost}:${cfg.httpPort}`
+  const scheme = cfg.tls !== undefined ? 'https' : 'http'
+  let url = cfg.httpUrl ?? `${scheme}://${advertisedHost}:${cfg.httpPort}`
 
   const blocked = new Set(cfg.blockedPeers ?? [])
   let replicator: Replicator | undefined
@@ -69,11 +74,11 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const app = buildApp({
     engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster,
     get httpUrl() { return url }
-  }, { logger: cfg.logger ?? false })
+  }, { logger: cfg.logger ?? false, tokens: cfg.tokens, tls: cfg.tls })
   await app.listen({ host: cfg.httpHost, port: cfg.httpPort })
   if (cfg.httpPort === 0 && cfg.httpUrl === undefined) {
     const addr = app.server.address()
-    if (addr !== null && typeof addr === 'object') url = `http://${advertisedHost}:${addr.port}`
+    if (addr !== null && typeof addr === 'object') url = `${scheme}://${advertisedHost}:${addr.port}`
   }
   // Replication starts once the advertised URL is final: peers learn it in the handshake.
   await replicator?.start()

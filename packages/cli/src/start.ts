@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { isNodeId } from '@swarmkv/core'
+import type { AuthToken, Scope } from '@swarmkv/server'
 import { FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
 import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
 import { startNode } from './node.js'
@@ -19,6 +21,10 @@ export const START_HELP = `swarmkv start — run one node
   --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
   --compact-interval MS      how often the replication log drops ops every member has (default 60000; 0: off)
   --block-peer ID,…         node ids this node never connects to (operator block list)
+  --token SECRET:SCOPES      a bearer token and its scopes (read,write,admin); repeat for more
+                            (also SWARMKV_TOKENS="s1:read;s2:read,write,admin"); none: no HTTP auth
+  --tls-cert FILE           serve HTTPS with this PEM certificate (with --tls-key)
+  --tls-key FILE
   --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only)
   --log                     JSON request logs on stdout
 `
@@ -28,7 +34,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     role: { type: 'string' }, http: { type: 'string' }, 'http-url': { type: 'string' }, data: { type: 'string' },
     fsync: { type: 'string' }, region: { type: 'string' }, cluster: { type: 'string' }, secret: { type: 'string' },
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
-    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, log: { type: 'boolean' }
+    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, token: { type: 'string', multiple: true },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, log: { type: 'boolean' }
   })
   if (v.help === true) { process.stdout.write(START_HELP); return 0 }
   const role = str(v.role, 'master')
@@ -47,12 +54,31 @@ export async function startCommand(argv: string[]): Promise<number> {
     maxClockDriftMs: int(v['max-clock-drift'], 60_000, 'max-clock-drift'),
     blockedPeers: blockList(v['block-peer']),
     compactIntervalMs: int(v['compact-interval'], 60_000, 'compact-interval'),
-    logger: v.log === true
+    logger: v.log === true,
+    tokens: parseTokens([...((v.token as unknown as string[] | undefined) ?? []), ...(process.env.SWARMKV_TOKENS ?? '').split(';')]),
+    tls: await loadTls(v['tls-cert'], v['tls-key'])
   })
   process.stdout.write(`swarmkv ${role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
   await untilSignal()
   await node.close()
   return 0
+}
+
+function parseTokens(specs: readonly string[]): AuthToken[] {
+  return specs.map((s) => s.trim()).filter((s) => s !== '').map((s) => {
+    const i = s.lastIndexOf(':')
+    const scopes = i < 0 ? [] : s.slice(i + 1).split(',').map((x) => x.trim())
+    if (i <= 0 || scopes.length === 0 || scopes.some((x) => x !== 'read' && x !== 'write' && x !== 'admin')) {
+      throw new UsageError('a token is SECRET:SCOPES with scopes from read,write,admin')
+    }
+    return { token: s.slice(0, i), scopes: scopes as Scope[] }
+  })
+}
+
+async function loadTls(cert: string | boolean | undefined, key: string | boolean | undefined): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (cert === undefined && key === undefined) return undefined
+  if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('--tls-cert and --tls-key go together')
+  return { cert: await readFile(cert), key: await readFile(key) }
 }
 
 function blockList(v: string | boolean | undefined): string[] {

@@ -5,6 +5,8 @@ export interface ClientOptions {
   /** How long a read waits for this session's writes to arrive at the node, in ms. Default 5000. */
   readonly readWaitMs?: number
   readonly fetch?: typeof fetch
+  /** Bearer token, for nodes started with --token. */
+  readonly token?: string
 }
 
 export interface GetResult {
@@ -51,6 +53,7 @@ export class SwarmkvClient {
   readonly url: string
   private readonly fetch: typeof fetch
   private readonly readWaitMs: number
+  private readonly auth: Record<string, string>
   /** Latest write token per origin: enough to cover every write of this session. */
   private readonly tokens = new Map<string, number>()
 
@@ -58,6 +61,7 @@ export class SwarmkvClient {
     this.url = opts.url.replace(/\/+$/, '')
     this.fetch = opts.fetch ?? fetch
     this.readWaitMs = opts.readWaitMs ?? 5000
+    this.auth = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` }
   }
 
   /** The session's write tokens, as sent in X-After. */
@@ -158,7 +162,7 @@ export class SwarmkvClient {
     // (fetch's own redirect handling cannot resend a byte body).
     let url = `${this.url}${path}`
     for (let hop = 0; ; hop++) {
-      const res = await this.fetch(url, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : body.slice() } : {}), redirect: 'manual' })
+      const res = await this.fetch(url, { method, headers: { ...this.auth, ...headers }, ...(body !== undefined ? { body: typeof body === 'string' ? body : body.slice() } : {}), redirect: 'manual' })
       const location = res.headers.get('location')
       if ((res.status !== 307 && res.status !== 308) || location === null || hop >= MAX_REDIRECTS) return res
       await res.body?.cancel()

@@ -7,6 +7,7 @@ import { registerBatchRoute } from './routes/batch.js'
 import { registerDocRoutes } from './routes/docs.js'
 import { registerOpsRoutes } from './routes/ops.js'
 import { registerAdminRoutes } from './routes/admin.js'
+import { makeAuthHook } from './auth.js'
 
 /**
  * Builds the HTTP API over a node's engine. Never listens: the CLI does, tests use inject().
@@ -16,6 +17,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   let open = true
   const app = Fastify({
     logger: opts.logger ?? false,
+    ...(opts.tls !== undefined ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
     // Keys live in the path; the key limit is enforced by the route, not by the router.
     routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 64 },
     bodyLimit: limits.maxValueBytes + 1024,
@@ -30,6 +32,8 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => sendError(reply, SwarmError.notFound(`route ${req.method} ${req.url.split('?')[0]}`)))
   app.addHook('onClose', async () => { open = false })
+
+  if (opts.tokens !== undefined && opts.tokens.length > 0) app.addHook('onRequest', makeAuthHook(opts.tokens))
 
   // Bodies are taken only as sent: a compressed or otherwise encoded body would be stored as
   // bytes nobody asked for.

@@ -64,8 +64,20 @@ export interface ServerDeps {
   readonly cluster?: ClusterView | undefined
 }
 
+export type Scope = 'read' | 'write' | 'admin'
+
+/** A bearer token and what it may do. */
+export interface AuthToken {
+  readonly token: string
+  readonly scopes: readonly Scope[]
+}
+
 export interface ServerOptions {
   readonly limits?: Partial<Limits>
+  /** Bearer tokens; when given, every route but /health and /ready needs one. Default: no auth. */
+  readonly tokens?: readonly AuthToken[]
+  /** Serve HTTPS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
   /** Fastify logger setting. Default false. */
   readonly logger?: boolean | object
 }

@@ -1,0 +1,35 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { SwarmError } from '@swarmkv/core'
+import type { FastifyRequest } from 'fastify'
+import type { AuthToken, Scope } from './options.js'
+
+const OPEN_ROUTES = new Set(['/health', '/ready'])
+
+/** The scope a request needs: reads, writes, or operating the node. */
+export function scopeFor(method: string, path: string): Scope | undefined {
+  if (OPEN_ROUTES.has(path)) return undefined
+  if (path.startsWith('/admin/') || path === '/metrics' || path === '/cluster') return path === '/cluster' ? 'read' : 'admin'
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'write'
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest()
+
+/**
+ * Optional bearer-token auth: `Authorization: Bearer <token>`; 401 without a known token, 403
+ * when the token lacks the scope. Tokens are compared by hash in constant time.
+ */
+export function makeAuthHook(tokens: readonly AuthToken[]): (req: FastifyRequest) => Promise<void> {
+  const known = tokens.map((t) => ({ hash: digest(t.token), scopes: new Set(t.scopes) }))
+  return async (req) => {
+    const path = (req.raw.url ?? '/').split('?')[0]!
+    const need = scopeFor(req.method, path)
+    if (need === undefined) return
+    const header = req.headers.authorization
+    const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (m === null) throw new SwarmError('UNAUTHORIZED', 'this node needs Authorization: Bearer <token>')
+    const h = digest(m[1]!)
+    const found = known.find((k) => timingSafeEqual(k.hash, h))
+    if (found === undefined) throw new SwarmError('UNAUTHORIZED', 'unknown token')
+    if (!found.scopes.has(need)) throw new SwarmError('FORBIDDEN', `this token lacks the "${need}" scope`)
+  }
+}
