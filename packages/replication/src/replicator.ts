@@ -85,7 +85,9 @@ export class Replicator {
       if (f > 0) floor[origin] = f
     }
     await this.engine.writeMembers(this.members)
-    return this.engine.compact(floor)
+    const done = await this.engine.compact(floor)
+    this.stats.tombstonesCollected += await this.engine.collectTombstones(floor)
+    return done
   }
 
   /** Stops waiting for a member that left for good. */
@@ -160,6 +162,7 @@ export class Replicator {
       swarmkv_replication_log_gaps_total: this.stats.logGaps,
       swarmkv_replication_state_transfers_sent_total: this.stats.stateTransfersSent,
       swarmkv_replication_state_transfers_received_total: this.stats.stateTransfersReceived,
+      swarmkv_tombstones_collected_total: this.stats.tombstonesCollected,
       swarmkv_log_floor_ops: Object.values(this.engine.floor).reduce((a, b) => a + b, 0)
     }
   }

@@ -10,8 +10,9 @@ export interface ReplicationStats {
   logGaps: number
   stateTransfersSent: number
   stateTransfersReceived: number
+  tombstonesCollected: number
 }
 
 export function newStats(): ReplicationStats {
-  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0 }
+  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0, tombstonesCollected: 0 }
 }

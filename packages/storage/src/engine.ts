@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, merge, vvGet,
+  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, decode, etagOf, isLive, merge, registerStateEncoding, vvDominates, vvGet,
   type DocOp, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, DocWrite, NodeMeta, Store, StoreSnapshot } from './store.js'
@@ -67,6 +67,7 @@ type Job =
   | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
   | { kind: 'stateEnd'; applied: VersionVector; resolve: () => void; reject: (e: unknown) => void }
   | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
+  | { kind: 'gc'; keys: readonly string[]; stable: VersionVector; resolve: (n: number) => void; reject: (e: unknown) => void }
 
 interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
 
@@ -147,6 +148,28 @@ export class Engine {
    */
   finishState(applied: VersionVector): Promise<void> {
     return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, resolve, reject }))
+  }
+
+  /**
+   * Removes the keys whose every sibling is a tombstone that every member has applied (`stable`
+   * covers the key's whole context): no member can still send a write those tombstones
+   * supersede, so the state carries no information any more. Resolves with how many went.
+   */
+  async collectTombstones(stable: VersionVector): Promise<number> {
+    let removed = 0
+    let candidates: string[] = []
+    const flush = async () => {
+      if (candidates.length === 0) return
+      const keys = candidates
+      candidates = []
+      removed += await new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys, stable, resolve, reject }))
+    }
+    for await (const [key, bytes] of this.store.scanRegisters()) {
+      if (collectable(decode(registerStateEncoding, bytes), stable)) candidates.push(key)
+      if (candidates.length >= 1000) await flush()
+    }
+    await flush()
+    return removed
   }
 
   readMembers(): Promise<Map<NodeId, VersionVector>> {
@@ -300,7 +323,7 @@ export class Engine {
       else if (job.kind === 'state') {
         for (const [k] of job.registers) keys.add(k)
         for (const [k] of job.docs) docKeys.add(k)
-      }
+      } else if (job.kind === 'gc') for (const k of job.keys) keys.add(k)
     }
     const missing = [...keys].filter((k) => !this.cache.has(k))
     const missingDocs = [...docKeys].filter((k) => !this.docs.has(k))
@@ -391,6 +414,16 @@ export class Engine {
           seq = Math.max(seq, applied[this.nodeId] ?? 0)
           metaChanged = true
           done.push(() => job.resolve())
+        } else if (job.kind === 'gc') {
+          // Checked again here: a write may have landed since the scan.
+          let n = 0
+          for (const k of job.keys) {
+            if (!collectable(state(k), job.stable)) continue
+            scratch.set(k, EMPTY_REGISTER)
+            n++
+          }
+          metaChanged = metaChanged || n > 0
+          done.push(() => job.resolve(n))
         } else if (job.kind === 'compact') {
           for (const [o, want] of Object.entries(job.floor) as Array<[NodeId, Seq]>) {
             const upto = Math.min(want, applied[o] ?? 0)
@@ -471,7 +504,9 @@ export class Engine {
     if (log.length > 0 || metaChanged) {
       const meta: NodeMeta = { seq, applied, floor }
       try {
-        await this.store.commit({ registers: [...overlay], docs: docWrites, log, meta }, { sync: this.fsync !== 'off' })
+        const registers = [...overlay].filter(([, s]) => s !== EMPTY_REGISTER)
+        const deletedRegisters = [...overlay].filter(([, s]) => s === EMPTY_REGISTER).map(([k]) => k)
+        await this.store.commit({ registers, deletedRegisters, docs: docWrites, log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
         this.stats.failedCommits++
         // Nothing was committed: fail exactly the requests that were going into this commit,
@@ -489,7 +524,10 @@ export class Engine {
       this.meta = meta
       // The floor is committed first, so a crash here leaves extra ops, never a hole.
       for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(() => {})
-      for (const [k, v] of overlay) this.cache.set(k, v)
+      for (const [k, v] of overlay) {
+        if (v === EMPTY_REGISTER) this.cache.delete(k)
+        else this.cache.set(k, v)
+      }
       this.stats.commits++
       this.stats.localOps += localOps
       this.stats.remoteOps += remoteOps
@@ -514,6 +552,11 @@ export class Engine {
       }
     }
   }
+}
+
+/** Only tombstones, all of them (and everything they superseded) applied by every member. */
+function collectable(s: RegisterState | undefined, stable: VersionVector): boolean {
+  return s !== undefined && s.siblings.length > 0 && s.siblings.every((x) => x.deleted) && vvDominates(stable, s.context)
 }
 
 function registerSize(s: RegisterState): number {

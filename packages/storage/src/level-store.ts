@@ -158,6 +158,7 @@ export class LevelStore implements Store {
   async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
     const ops: BatchOp[] = []
     for (const [key, state] of batch.registers) ops.push({ type: 'put', key: tagged(TAG_REG, key), value: encode(registerStateEncoding, state) })
+    for (const key of batch.deletedRegisters ?? []) ops.push({ type: 'del', key: tagged(TAG_REG, key) })
     for (const d of batch.docs) {
       if (d.kind === 'append') {
         ops.push({ type: 'put', key: chunkKey(d.key, d.index), value: d.bytes })

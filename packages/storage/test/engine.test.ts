@@ -87,3 +87,25 @@ describe('Engine', () => {
     expect(await b.e.waitFor([{ origin: A, seq: 2 }], 20)).toBe(false)
   })
 })
+
+describe('tombstone collection', () => {
+  it('removes only keys whose tombstones every member has applied', async () => {
+    const a = await engine(A)
+    const b = await engine(B)
+    await a.e.write([put('gone', 'x')])
+    await a.e.write([{ key: 'gone', value: new Uint8Array(0), contentType: '', deleted: true }])
+    await a.e.write([put('kept', 'y')])
+    await b.e.write([put('shared', 'from-b')])
+    await a.e.applyRemote(await b.e.readLog(B, 1, 10))
+    await a.e.write([{ key: 'shared', value: new Uint8Array(0), contentType: '', deleted: true, context: {} }])
+    // 'shared' holds B's live value and A's concurrent tombstone: not collectable.
+    expect(await a.e.collectTombstones({ [A]: 1 })).toBe(0)
+    expect(await a.e.collectTombstones(a.e.applied)).toBe(1)
+    expect(await a.e.get('gone')).toBeUndefined()
+    expect((await a.e.get('shared'))!.siblings).toHaveLength(2)
+    expect(await a.e.list('', undefined, 10)).toEqual({ keys: ['kept', 'shared'], next: null })
+    // A later write to a collected key starts afresh.
+    await a.e.write([put('gone', 'back')])
+    expect(new TextDecoder().decode(winner((await a.e.get('gone'))!)!.value)).toBe('back')
+  })
+})

@@ -67,7 +67,8 @@ export class NodeProcess {
     const args = [
       SWARMKV_BIN, 'start', '--role', this.spec.role ?? 'master', '--http', `127.0.0.1:${this.httpPort}`,
       '--data', this.dataDir, '--region', this.spec.region ?? 'r1', '--fsync', this.spec.fsync ?? 'batch',
-      '--dht-port', String(this.dhtPort), ...this.commonArgs(), ...(this.spec.secret !== undefined ? ['--secret', this.spec.secret] : []),
+      // Compaction (and tombstone collection) only when a test asks for it: POST /admin/compact.
+      '--dht-port', String(this.dhtPort), '--compact-interval', '0', ...this.commonArgs(), ...(this.spec.secret !== undefined ? ['--secret', this.spec.secret] : []),
       ...(this.spec.args ?? []), ...this.extraArgs
     ]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -16,7 +16,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
   })
 
   // Without replication nothing needs the log: everything applied may go.
-  app.post('/admin/compact', async () => ({ floor: await (deps.cluster?.compact() ?? deps.engine.compact(deps.engine.applied)) }))
+  app.post('/admin/compact', async () => {
+    if (deps.cluster !== undefined) return { floor: await deps.cluster.compact() }
+    const floor = await deps.engine.compact(deps.engine.applied)
+    await deps.engine.collectTombstones(floor)
+    return { floor }
+  })
 
   app.delete('/admin/members/:id', async (req, reply) => {
     const { id } = req.params as { id: string }
