@@ -97,6 +97,14 @@ const boundedString = (max: number, what: string): Encoding<string> => ({
   }
 })
 
+/**
+ * Bytes decoded into a copy of their own: a view would keep the whole buffer it came from alive
+ * (a network frame of many ops, a socket read) for as long as the value sits in a cache.
+ */
+function ownBytes(state: State): Uint8Array {
+  return c.uint8array.decode(state).slice()
+}
+
 const contentTypeEncoding = boundedString(MAX_CONTENT_TYPE, 'content type')
 const keyEncoding = boundedString(64 * 1024, 'key')
 
@@ -126,7 +134,7 @@ export const siblingEncoding: Encoding<Sibling> = {
     const flags = safeUint(state)
     check((flags & ~FLAG_DELETED) === 0, 'sibling flags')
     const contentType = contentTypeEncoding.decode(state)
-    const value = c.uint8array.decode(state)
+    const value = ownBytes(state)
     return { origin, seq, hlc, deleted: (flags & FLAG_DELETED) !== 0, contentType, value }
   }
 }
@@ -200,14 +208,14 @@ export const opEncoding: Encoding<Op> = {
       const flags = safeUint(state)
       check((flags & ~FLAG_DELETED) === 0, 'op flags')
       const contentType = contentTypeEncoding.decode(state)
-      const value = c.uint8array.decode(state)
+      const value = ownBytes(state)
       const deleted = (flags & FLAG_DELETED) !== 0
       return { kind: 'reg', origin, seq, hlc, key, write: { context, sibling: { origin, seq, hlc, deleted, contentType, value } } }
     }
     const n = safeUint(state)
     check(n <= MAX_CHANGES, 'change count')
     const changes: Uint8Array[] = []
-    for (let i = 0; i < n; i++) changes.push(c.uint8array.decode(state))
+    for (let i = 0; i < n; i++) changes.push(ownBytes(state))
     return { kind: 'doc', origin, seq, hlc, key, changes }
   }
 }

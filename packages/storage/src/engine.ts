@@ -48,9 +48,9 @@ export interface EngineOptions {
   readonly clock: HybridClock
   /** Default 'batch': concurrent writes share one synced commit. */
   readonly fsync?: FsyncMode
-  /** Register states kept decoded in memory, at most. Default 100 000. */
+  /** Register states kept decoded in memory, at most. Default 50 000. */
   readonly cacheEntries?: number
-  /** Bytes of register values kept in memory, about. Default 64 MiB. */
+  /** Bytes of register values kept in memory, about. Default 32 MiB. */
   readonly cacheBytes?: number
   /** At most this many queued requests go into one commit. Default 1 024. */
   readonly maxBatchJobs?: number
@@ -101,7 +101,7 @@ export class Engine {
     this.nodeId = opts.nodeId
     this.clock = opts.clock
     this.fsync = opts.fsync ?? 'batch'
-    this.cache = new Lru(opts.cacheEntries ?? 100_000, undefined, registerSize, opts.cacheBytes ?? 64 * 1024 * 1024)
+    this.cache = new Lru(opts.cacheEntries ?? 50_000, undefined, registerSize, opts.cacheBytes ?? 32 * 1024 * 1024)
     this.maxBatchJobs = opts.maxBatchJobs ?? 1024
     this.maxDocBytes = opts.maxDocBytes ?? 16 * 1024 * 1024
     // Every document dropped from memory is freed: Automerge memory lives outside the JS heap.

@@ -8,14 +8,14 @@ import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefi
 import { EMPTY_META, metaEncoding } from './meta.js'
 
 export interface LevelStoreOptions {
-  /** LevelDB block cache. Default 64 MiB. */
+  /** LevelDB block cache. Default 32 MiB. */
   readonly cacheSize?: number
-  /** LevelDB memtable; larger means fewer, bigger compactions. Default 32 MiB. */
+  /** LevelDB memtable; larger means fewer, bigger compactions. Default 16 MiB. */
   readonly writeBufferSize?: number
 }
 
-const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
-const DEFAULT_WRITE_BUFFER_BYTES = 32 * 1024 * 1024
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+const DEFAULT_WRITE_BUFFER_BYTES = 16 * 1024 * 1024
 
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 

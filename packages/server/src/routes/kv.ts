@@ -103,7 +103,9 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
     if (!deleted && req.body !== undefined && req.body !== null) {
       const body = req.body as Buffer
       if (body.byteLength > limits.maxValueBytes) throw SwarmError.valueTooLarge(body.byteLength, limits.maxValueBytes)
-      value = new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+      // A copy: the body may be a view into a much larger socket buffer, which a cached value
+      // would otherwise keep alive.
+      value = Uint8Array.prototype.slice.call(body)
     }
     const write: LocalWrite = {
       key, value, deleted, context, ifMatch,
