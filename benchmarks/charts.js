@@ -47,6 +47,8 @@ function lagSpec(result) {
     for (const p of ['p50', 'p90', 'p99']) values.push({ series, percentile: p, ms: e.lagMs.all[p] })
   }
   if (values.length === 0) return undefined
+  // Legend and bars in load order, the Redis reference last.
+  const series = [...new Set(values.map((v) => v.series))].sort((a, b) => Number(a.startsWith('Redis')) - Number(b.startsWith('Redis')))
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Replication visibility lag, ms (ack on one node -> readable on another)', subtitle: subtitle(result) },
@@ -57,9 +59,9 @@ function lagSpec(result) {
         mark: { type: 'bar', tooltip: true },
         encoding: {
           x: { field: 'percentile', type: 'ordinal', title: null },
-          xOffset: { field: 'series', type: 'nominal' },
+          xOffset: { field: 'series', type: 'nominal', scale: { domain: series } },
           y: { field: 'ms', type: 'quantitative', title: 'milliseconds' },
-          color: { field: 'series', type: 'nominal', legend: { orient: 'bottom', title: null, columns: 1, labelLimit: 400 } }
+          color: { field: 'series', type: 'nominal', scale: { domain: series }, legend: { orient: 'bottom', title: null, columns: 1, labelLimit: 400 } }
         }
       },
       { data: { values: [{}] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 20 } } },

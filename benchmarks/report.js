@@ -112,7 +112,7 @@ function documentsSection(result) {
   if (docs.length === 0) return []
   const lines = ['## Documents', '']
   for (const e of docs) {
-    if (e.status === 'ok') lines.push(table([...LOAD_HEAD.slice(0, 11)], [loadRow(e).slice(0, 10)]), '')
+    if (e.status === 'ok') lines.push(table([...LOAD_HEAD.slice(0, 11)], [loadRow(e).slice(0, 11)]), '')
     else lines.push(`- **${e.id} ${e.status}**: ${e.reason}`, '')
   }
   return lines

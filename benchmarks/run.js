@@ -4,9 +4,9 @@
  * `node benchmarks/run.js`. Runs every scenario in turn on this machine, then writes
  * results/<mode>.json, RESULTS.md and charts/*.svg under --out.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { HELP, parseOptions } from './lib/options.js'
 import { LOAD_CORE, pinPid, pinningPlan } from './lib/pin.js'
 import { machineInfo, versions } from './lib/sysinfo.js'
@@ -31,9 +31,20 @@ function log(line) {
   process.stdout.write(`${line}\n`)
 }
 
+/** Renders RESULTS.md and the charts again from a results file, next to its results/ folder. */
+async function rerender(file) {
+  const result = JSON.parse(await readFile(file, 'utf8'))
+  const out = dirname(dirname(resolve(file)))
+  const charts = await writeCharts(result, join(out, 'charts'))
+  await writeReport(result, join(out, 'RESULTS.md'), charts)
+  log(`rendered ${join(out, 'RESULTS.md')} and ${charts.length} charts from ${file}`)
+  return 0
+}
+
 async function main() {
   const opts = parseOptions(process.argv.slice(2))
   if (opts.help) { process.stdout.write(HELP); return 0 }
+  if (opts.reportOnly !== undefined) return rerender(opts.reportOnly)
   const started = new Date()
   const machine = machineInfo()
   const pin = pinningPlan(!opts.pin)

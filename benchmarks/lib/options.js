@@ -22,6 +22,7 @@ export const HELP = `swarmkv write-load benchmarks
                        (full: benchmarks/; quick: benchmarks/quick-run/)
   --no-pin             do not pin servers and load generators to cores
   --no-charts          skip the SVG charts
+  --report-only FILE   render RESULTS.md and charts/ again from a results JSON (no benchmark runs)
 `
 
 function list(v, fallback) {
@@ -42,7 +43,8 @@ export function parseOptions(argv) {
       quick: { type: 'boolean' }, only: { type: 'string' }, duration: { type: 'string' }, repeats: { type: 'string' },
       connections: { type: 'string' }, pipelining: { type: 'string' }, 'key-space': { type: 'string' },
       'growth-ops': { type: 'string' }, window: { type: 'string' }, out: { type: 'string' },
-      'no-pin': { type: 'boolean' }, 'no-charts': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }
+      'no-pin': { type: 'boolean' }, 'no-charts': { type: 'boolean' }, 'report-only': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
     },
     strict: true
   })
@@ -50,6 +52,7 @@ export function parseOptions(argv) {
   const durationS = num(v.duration, quick ? 3 : 10, 'duration')
   return {
     help: v.help === true,
+    reportOnly: v['report-only'],
     mode: quick ? 'quick' : 'full',
     quick,
     only: list(v.only, undefined),
