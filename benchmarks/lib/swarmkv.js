@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { Cluster } from '@swarmkv/testkit'
 import { SERVER_CORE, pinPid } from './pin.js'
 
+/**
+ * The testkit turns periodic log compaction off (tests compact on request); benchmarks measure
+ * `swarmkv start`'s default instead.
+ */
+const PRODUCTION_ARGS = ['--compact-interval', '60000']
+
 /** Starts swarmkv nodes as real processes (via the testkit) and pins them to the server core. */
 export async function startSwarmkv(ctx, nodes, secret) {
-  const cluster = await Cluster.start({ nodes, secret, cluster: 'bench' })
+  const specs = nodes.map((n) => ({ ...n, args: [...PRODUCTION_ARGS, ...(n.args ?? [])] }))
+  const cluster = await Cluster.start({ nodes: specs, secret, cluster: 'bench' })
   for (const n of cluster.nodes.values()) pinPid(ctx.pin, n.child?.pid, SERVER_CORE)
   return cluster
 }
