@@ -1,11 +1,12 @@
 import { Level } from 'level'
 import {
-  decode, encode, nodeIdEncoding, opEncoding, registerStateEncoding, vvEncoding,
+  decode, encode, nodeIdEncoding, registerStateEncoding, vvEncoding,
   type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
 import { EMPTY_META, metaEncoding } from './meta.js'
+import { segmentEncoding, segmentLast, toSegments } from './log-segment.js'
 
 export interface LevelStoreOptions {
   /** LevelDB block cache. Default 32 MiB. */
@@ -49,7 +50,12 @@ export class LevelStore implements Store {
 
   async clearLog(origin: NodeId, from: Seq, to: Seq): Promise<void> {
     if (to < from) return
-    await this.db.clear({ gte: logKey(origin, from), lte: logKey(origin, to) })
+    // Whole segments only: one that reaches past `to` stays (readers skip what is below the floor).
+    const ops: BatchOp[] = []
+    for await (const [k, v] of this.db.iterator({ gte: logKey(origin, 0), lte: logKey(origin, to) })) {
+      if (segmentLast(v) <= to) ops.push({ type: 'del', key: k })
+    }
+    if (ops.length > 0) await this.db.batch(ops)
   }
 
   async snapshot(): Promise<StoreSnapshot> {
@@ -132,8 +138,15 @@ export class LevelStore implements Store {
   async readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {
     const out: Op[] = []
     const lt = prefixEnd(logKey(origin, 0).subarray(0, 9))
-    for await (const v of this.db.values({ gte: logKey(origin, fromSeq), ...(lt ? { lt } : {}), limit })) {
-      out.push(decode(opEncoding, v))
+    // The segment holding fromSeq starts at or before it: seek back to it, then read forward.
+    let start = logKey(origin, fromSeq)
+    for await (const k of this.db.keys({ gte: logKey(origin, 0), lte: start, reverse: true, limit: 1 })) start = k
+    for await (const v of this.db.values({ gte: start, ...(lt ? { lt } : {}) })) {
+      for (const op of decode(segmentEncoding, v).ops) {
+        if (op.seq < fromSeq) continue
+        out.push(op)
+        if (out.length >= limit) return out
+      }
     }
     return out
   }
@@ -167,7 +180,10 @@ export class LevelStore implements Store {
         for (let i = 0; i < d.dropChunks; i++) ops.push({ type: 'del', key: chunkKey(d.key, i) })
       }
     }
-    for (const op of batch.log) ops.push({ type: 'put', key: logKey(op.origin, op.seq), value: encode(opEncoding, op) })
+    for (const run of toSegments(batch.log)) {
+      const first = run[0]!
+      ops.push({ type: 'put', key: logKey(first.origin, first.seq), value: encode(segmentEncoding, { last: run[run.length - 1]!.seq, ops: run }) })
+    }
     ops.push({ type: 'put', key: META_KEY, value: encode(metaEncoding, batch.meta) })
     await this.db.batch(ops, { sync: opts.sync })
   }

@@ -74,7 +74,10 @@ export interface Store {
   /** Every document key, in key order. */
   scanDocKeys(): AsyncIterable<string>
   commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void>
-  /** Deletes the log entries of `origin` with seq in [from, to]. */
+  /**
+   * Drops the log entries of `origin` with seq in [from, to]. Ops stored together with later ops
+   * may stay; readers never rely on ops at or below the floor.
+   */
   clearLog(origin: NodeId, from: Seq, to: Seq): Promise<void>
   snapshot(): Promise<StoreSnapshot>
   /** Last known applied vectors of cluster members, kept for log compaction. */
