@@ -13,6 +13,11 @@ export interface MemoryNetworkOptions {
   readonly dropProbability?: number
   /** Delay before a broken link is redialled. Default 50 ms. */
   readonly redialMs?: number
+  /**
+   * A sender's write completes only when its frame arrives, so frames in flight fill the
+   * stream's buffer and writes report backpressure, as on a slow real link. Default false.
+   */
+  readonly slowLinks?: boolean
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -29,8 +34,7 @@ class Endpoint extends Duplex {
   }
 
   override _write(data: unknown, cb: (err: Error | null) => void): void {
-    this.link.deliver(this, data as Uint8Array)
-    cb(null)
+    this.link.deliver(this, data as Uint8Array, cb)
   }
 
   override _destroy(cb: (err: Error | null) => void): void {
@@ -48,7 +52,8 @@ class Link {
 
   constructor(private readonly net: MemoryNetwork, readonly key: string) {}
 
-  deliver(from: Endpoint, frame: Uint8Array): void {
+  deliver(from: Endpoint, frame: Uint8Array, written: (err: Error | null) => void): void {
+    if (!this.net.slowLinks) written(null)
     if (!this.alive) return
     const to = from === this.a ? this.b : this.a
     if (this.net.shouldDrop()) {
@@ -60,6 +65,7 @@ class Link {
     this.lastAt = at
     this.net.scheduler.setTimeout(() => {
       if (this.alive && !to.destroyed) to.push(copy)
+      if (this.net.slowLinks) written(null)
     }, at - this.net.scheduler.now())
   }
 
@@ -91,11 +97,13 @@ export class MemoryNetwork {
   private readonly blocked = new Set<string>()
   private linkSeq = 0
   dropProbability: number
+  readonly slowLinks: boolean
 
   constructor(private readonly opts: MemoryNetworkOptions) {
     this.scheduler = opts.scheduler
     this.random = seededRandom(opts.seed)
     this.dropProbability = opts.dropProbability ?? 0
+    this.slowLinks = opts.slowLinks ?? false
   }
 
   transport(publicKey: Uint8Array): MemoryTransport {

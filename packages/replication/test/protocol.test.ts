@@ -121,3 +121,29 @@ describe('replication protocol over the in-memory network', () => {
     await victim.replicator.stop()
   })
 })
+
+describe('backpressure', () => {
+  it('a slow peer makes the sender pause its cursor: ops in flight stay bounded', async () => {
+    const scheduler = new SimScheduler()
+    // Every frame takes 20-40 virtual ms and holds the sender's buffer until it arrives.
+    const net = new MemoryNetwork({ seed: 5, scheduler, minDelayMs: 20, maxDelayMs: 40, slowLinks: true })
+    const sender = await simNode(net, scheduler, 1, 's')
+    const value = 'v'.repeat(200)
+    for (let b = 0; b < 20; b++) {
+      await sender.engine.write(Array.from({ length: 500 }, (_, i) => put(`k${b}/${i}`, value)))
+    }
+    const receiver = await simNode(net, scheduler, 2, 's')
+    let maxAhead = 0
+    for (let t = 50; t <= 20_000; t += 50) {
+      await scheduler.run({ until: t })
+      const ahead = sender.replicator.stats.opsSent - (receiver.engine.applied[sender.id.nodeId] ?? 0)
+      maxAhead = Math.max(maxAhead, ahead)
+      if (receiver.engine.applied[sender.id.nodeId] === 10_000) break
+    }
+    expect(receiver.engine.applied[sender.id.nodeId]).toBe(10_000)
+    // Without backpressure all 10,000 ops would be queued at once; with it, a few messages' worth.
+    expect(maxAhead).toBeLessThan(2_000)
+    await sender.replicator.stop()
+    await receiver.replicator.stop()
+  }, 60_000)
+})
