@@ -1,47 +1,18 @@
 import { createHash } from 'node:crypto'
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, decode, etagOf, isLive, merge, registerStateEncoding, vvDominates, vvGet,
-  type DocOp, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
+  Automerge as A, EMPTY_REGISTER, SwarmError, decode, isLive, registerStateEncoding, vvGet,
+  type Dot, type HybridClock, type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
-import type { DocRecord, DocWrite, NodeMeta, Store, StoreSnapshot } from './store.js'
+import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
-import { docHeads, freeDoc, loadEntry, planDocWrite, type DocEntry } from './doc-cache.js'
+import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
+import { BatchBuilder, collectable, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type WriteResult } from './batch-builder.js'
+
+export type { DocMutation, DocResult, LocalWrite, WriteResult } from './batch-builder.js'
+export { ApplyError } from './batch-builder.js'
 
 export type FsyncMode = 'always' | 'batch' | 'off'
 export const FSYNC_MODES: readonly FsyncMode[] = ['always', 'batch', 'off']
-
-export interface LocalWrite {
-  readonly key: string
-  readonly value: Uint8Array
-  readonly contentType: string
-  readonly deleted: boolean
-  /** What the client had seen (X-Context). Absent: supersede everything this node has for the key. */
-  readonly context?: VersionVector | undefined
-  /** If-Match: the write applies only when the key's current ETag is listed (`*`: the key is live). */
-  readonly ifMatch?: readonly string[] | '*' | undefined
-}
-
-/** A change to a document, made inside an Automerge change callback; throwing aborts it. */
-export type DocMutation = (root: Record<string, unknown>) => void
-
-export interface DocResult {
-  /** Undefined when the change changed nothing (no op was written). */
-  readonly dot: Dot | undefined
-}
-
-export interface WriteResult {
-  readonly dot: Dot
-  /** The key's state once the whole request was applied. */
-  readonly state: RegisterState
-}
-
-/** Thrown when a peer's ops are out of order or claim this node's identity: the peer is at fault. */
-export class ApplyError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ApplyError'
-  }
-}
 
 export interface EngineOptions {
   readonly nodeId: NodeId
@@ -59,15 +30,6 @@ export interface EngineOptions {
   /** A document whose stored size exceeds this refuses local changes. Default 16 MiB. */
   readonly maxDocBytes?: number
 }
-
-type Job =
-  | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
-  | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
-  | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
-  | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
-  | { kind: 'stateEnd'; applied: VersionVector; resolve: () => void; reject: (e: unknown) => void }
-  | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
-  | { kind: 'gc'; keys: readonly string[]; stable: VersionVector; resolve: (n: number) => void; reject: (e: unknown) => void }
 
 interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
 
@@ -316,229 +278,66 @@ export class Engine {
   private async runBatch(jobs: Job[]): Promise<void> {
     const keys = new Set<string>()
     const docKeys = new Set<string>()
-    for (const job of jobs) {
-      if (job.kind === 'local') for (const w of job.writes) keys.add(w.key)
-      else if (job.kind === 'doc') docKeys.add(job.key)
-      else if (job.kind === 'remote') for (const op of job.ops) (op.kind === 'reg' ? keys : docKeys).add(op.key)
-      else if (job.kind === 'state') {
-        for (const [k] of job.registers) keys.add(k)
-        for (const [k] of job.docs) docKeys.add(k)
-      } else if (job.kind === 'gc') for (const k of job.keys) keys.add(k)
-    }
+    for (const job of jobs) keysOf(job, keys, docKeys)
     const missing = [...keys].filter((k) => !this.cache.has(k))
-    const missingDocs = [...docKeys].filter((k) => !this.docs.has(k))
-    let loaded: Array<RegisterState | undefined>
+    const base = new Map<string, RegisterState>()
     const docBase = new Map<string, DocEntry>()
     try {
-      loaded = missing.length > 0 ? this.store.getRegistersSync(missing) : []
-      for (const k of missingDocs) docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
+      const loaded = missing.length > 0 ? this.store.getRegistersSync(missing) : []
+      missing.forEach((k, i) => base.set(k, loaded[i] ?? EMPTY_REGISTER))
+      for (const k of docKeys) if (!this.docs.has(k)) docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
     } catch (err) {
       for (const e of docBase.values()) freeDoc(e.doc)
       for (const job of jobs) job.reject(err)
       return
     }
-    const base = new Map<string, RegisterState>()
-    missing.forEach((k, i) => base.set(k, loaded[i] ?? EMPTY_REGISTER))
 
-    const overlay = new Map<string, RegisterState>()
-    const current = (k: string): RegisterState => overlay.get(k) ?? this.cache.get(k) ?? base.get(k) ?? EMPTY_REGISTER
-    let seq = this.meta.seq
-    const applied: Record<string, Seq> = { ...this.meta.applied }
-    const floor: Record<string, Seq> = { ...this.meta.floor }
-    let metaChanged = false
-    const clears: Array<[NodeId, Seq, Seq]> = []
-    // Documents changed in this batch: the entry before the batch, the latest doc, the changes.
-    const docChanges = new Map<string, { before: DocEntry; doc: A.Doc<unknown>; changes: Uint8Array[] }>()
-    const docState = (k: string) => {
-      let d = docChanges.get(k)
-      if (d === undefined) {
-        const before = this.docs.get(k) ?? docBase.get(k)!
-        d = { before, doc: before.doc, changes: [] }
-        docChanges.set(k, d)
-      }
-      return d
-    }
-    const log: Op[] = []
-    const done: Array<() => void> = []
-    const succeeded: Job[] = []
-    let localOps = 0
-    let remoteOps = 0
-    let dups = 0
+    const batch = new BatchBuilder({
+      nodeId: this.nodeId, clock: this.clock, maxDocBytes: this.maxDocBytes, meta: this.meta,
+      committed: (k) => this.cache.get(k) ?? base.get(k) ?? EMPTY_REGISTER,
+      committedDoc: (k) => this.docs.get(k) ?? docBase.get(k)!
+    })
+    for (const job of jobs) batch.add(job)
+    const docs = batch.docWrites()
 
-    for (const job of jobs) {
-      const scratch = new Map<string, RegisterState>()
-      const state = (k: string) => scratch.get(k) ?? current(k)
-      const jobOps: Op[] = []
+    if (batch.changed) {
+      const meta = batch.meta
       try {
-        if (job.kind === 'local') {
-          let s = seq
-          for (const w of job.writes) {
-            const cur = state(w.key)
-            checkIfMatch(w.ifMatch, cur)
-            const context = w.context === undefined ? cur.context : clampContext(w.context, applied, this.nodeId, s)
-            s += 1
-            const hlc = this.clock.tick()
-            const op: RegisterOp = {
-              kind: 'reg', origin: this.nodeId, seq: s, hlc, key: w.key,
-              write: { context, sibling: { origin: this.nodeId, seq: s, hlc, value: w.value, contentType: w.contentType, deleted: w.deleted } }
-            }
-            scratch.set(w.key, applyWrite(cur, op.write))
-            jobOps.push(op)
-          }
-          seq = s
-          if (s > 0) applied[this.nodeId] = s
-          const results = jobOps.map((op) => ({ dot: { origin: op.origin, seq: op.seq }, state: scratch.get(op.key)! }))
-          done.push(() => job.resolve(results))
-          localOps += jobOps.length
-        } else if (job.kind === 'state') {
-          for (const [k, incoming] of job.registers) scratch.set(k, merge(state(k), incoming))
-          for (const [k, rec] of job.docs) {
-            const d = docState(k)
-            const parts = [...(rec.snapshot !== undefined ? [rec.snapshot] : []), ...rec.chunks]
-            for (const p of parts) d.doc = A.loadIncremental(d.doc, p)
-            d.changes.push(...parts)
-          }
-          const n = job.registers.length + job.docs.length
-          metaChanged = true
-          done.push(() => job.resolve(n))
-        } else if (job.kind === 'stateEnd') {
-          for (const [o, s] of Object.entries(job.applied) as Array<[NodeId, Seq]>) {
-            const had = applied[o] ?? 0
-            if (s <= had) continue
-            // The ops (had, s] of o arrived as state: they are not in this log.
-            applied[o] = s
-            clears.push([o, 1, s])
-            floor[o] = Math.max(floor[o] ?? 0, s)
-          }
-          // A node restored from an older copy of its data learns its own later writes here.
-          seq = Math.max(seq, applied[this.nodeId] ?? 0)
-          metaChanged = true
-          done.push(() => job.resolve())
-        } else if (job.kind === 'gc') {
-          // Checked again here: a write may have landed since the scan.
-          let n = 0
-          for (const k of job.keys) {
-            if (!collectable(state(k), job.stable)) continue
-            scratch.set(k, EMPTY_REGISTER)
-            n++
-          }
-          metaChanged = metaChanged || n > 0
-          done.push(() => job.resolve(n))
-        } else if (job.kind === 'compact') {
-          for (const [o, want] of Object.entries(job.floor) as Array<[NodeId, Seq]>) {
-            const upto = Math.min(want, applied[o] ?? 0)
-            const had = floor[o] ?? 0
-            if (upto <= had) continue
-            clears.push([o, had + 1, upto])
-            floor[o] = upto
-          }
-          metaChanged = true
-          done.push(() => job.resolve({ ...floor }))
-        } else if (job.kind === 'doc') {
-          const d = docState(job.key)
-          if (d.before.bytes > this.maxDocBytes) {
-            throw new SwarmError('DOCUMENT_TOO_LARGE', `document is ${d.before.bytes} bytes stored; the limit is ${this.maxDocBytes}`)
-          }
-          const hlc = this.clock.tick()
-          // A throwing mutation aborts its change and leaves the document as it was.
-          const after = A.change(d.doc, { time: Math.floor(hlc.wall / 1000) }, job.mutate)
-          if (after === d.doc) {
-            done.push(() => job.resolve({ dot: undefined }))
-          } else {
-            const change = A.getLastLocalChange(after)!
-            seq += 1
-            applied[this.nodeId] = seq
-            const op: DocOp = { kind: 'doc', origin: this.nodeId, seq, hlc, key: job.key, changes: [change] }
-            d.doc = after
-            d.changes.push(change)
-            jobOps.push(op)
-            localOps++
-            done.push(() => job.resolve({ dot: { origin: op.origin, seq: op.seq } }))
-          }
-        } else {
-          let ownSeq = 0
-          const have: Record<string, Seq> = {}
-          const seen = (o: NodeId) => have[o] ?? applied[o] ?? 0
-          for (const op of job.ops) {
-            const last = seen(op.origin)
-            if (op.seq <= last) { dups++; continue }
-            if (op.seq !== last + 1) throw new ApplyError(`gap in ops of ${op.origin}: have ${last}, got ${op.seq}`)
-            this.clock.observe(op.hlc)
-            // This node's own writes coming back: it lost them (restored from an older copy).
-            if (op.origin === this.nodeId) ownSeq = Math.max(ownSeq, op.seq)
-            if (op.kind === 'reg') scratch.set(op.key, applyWrite(state(op.key), op.write))
-            else {
-              const d = docState(op.key)
-              // Changes whose dependencies have not arrived wait inside the document; the raw
-              // bytes are stored too, so they survive a restart.
-              d.doc = A.applyChanges(d.doc, [...op.changes])[0]
-              d.changes.push(...op.changes)
-            }
-            have[op.origin] = op.seq
-            jobOps.push(op)
-          }
-          Object.assign(applied, have)
-          seq = Math.max(seq, ownSeq)
-          const n = jobOps.length
-          done.push(() => job.resolve(n))
-          remoteOps += n
-        }
-      } catch (err) {
-        job.reject(err)
-        continue
-      }
-      succeeded.push(job)
-      for (const [k, v] of scratch) overlay.set(k, v)
-      log.push(...jobOps)
-    }
-
-    const docWrites: DocWrite[] = []
-    const docEntries = new Map<string, DocEntry>()
-    for (const [k, d] of docChanges) {
-      if (d.changes.length === 0) continue
-      const { write, entry } = planDocWrite(k, d.before, d.doc, d.changes)
-      docWrites.push(write)
-      docEntries.set(k, entry)
-    }
-
-    if (log.length > 0 || metaChanged) {
-      const meta: NodeMeta = { seq, applied, floor }
-      try {
-        const registers = [...overlay].filter(([, s]) => s !== EMPTY_REGISTER)
-        const deletedRegisters = [...overlay].filter(([, s]) => s === EMPTY_REGISTER).map(([k]) => k)
-        await this.store.commit({ registers, deletedRegisters, docs: docWrites, log, meta }, { sync: this.fsync !== 'off' })
+        const registers = [...batch.overlay].filter(([, s]) => s !== EMPTY_REGISTER)
+        const deletedRegisters = [...batch.overlay].filter(([, s]) => s === EMPTY_REGISTER).map(([k]) => k)
+        await this.store.commit({ registers, deletedRegisters, docs: docs.writes, log: batch.log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
         this.stats.failedCommits++
         // Nothing was committed: fail exactly the requests that were going into this commit,
         // and drop the documents changed in memory (they reload from the store).
-        for (const [k, d] of docChanges) {
+        for (const [k, d] of batch.docChanges) {
           if (d.changes.length === 0) continue
           this.docs.delete(k)
           docBase.delete(k)
           freeDoc(d.doc)
         }
         for (const e of docBase.values()) freeDoc(e.doc)
-        for (const job of succeeded) job.reject(err)
+        for (const job of batch.succeeded) job.reject(err)
         return
       }
       this.meta = meta
       // The floor is committed first, so a crash here leaves extra ops, never a hole.
-      for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(() => {})
-      for (const [k, v] of overlay) {
+      for (const [o, from, to] of batch.clears) await this.store.clearLog(o, from, to).catch(() => {})
+      for (const [k, v] of batch.overlay) {
         if (v === EMPTY_REGISTER) this.cache.delete(k)
         else this.cache.set(k, v)
       }
       this.stats.commits++
-      this.stats.localOps += localOps
-      this.stats.remoteOps += remoteOps
+      this.stats.localOps += batch.localOps
+      this.stats.remoteOps += batch.remoteOps
     }
     // Loaded documents join the cache (the LRU frees what it evicts); changed ones replace theirs.
-    for (const [k, e] of docBase) if (!docEntries.has(k)) this.docs.set(k, e)
-    for (const [k, e] of docEntries) this.docs.set(k, e)
-    this.stats.duplicateOps += dups
-    for (const d of done) d()
-    if (log.length > 0 || metaChanged) {
-      for (const l of this.listeners) l(log)
+    for (const [k, e] of docBase) if (!docs.entries.has(k)) this.docs.set(k, e)
+    for (const [k, e] of docs.entries) this.docs.set(k, e)
+    this.stats.duplicateOps += batch.dups
+    for (const d of batch.done) d()
+    if (batch.changed) {
+      for (const l of this.listeners) l(batch.log)
       this.wakeWaiters()
     }
   }
@@ -554,39 +353,8 @@ export class Engine {
   }
 }
 
-/** Only tombstones, all of them (and everything they superseded) applied by every member. */
-function collectable(s: RegisterState | undefined, stable: VersionVector): boolean {
-  return s !== undefined && s.siblings.length > 0 && s.siblings.every((x) => x.deleted) && vvDominates(stable, s.context)
-}
-
 function registerSize(s: RegisterState): number {
   let n = 64
   for (const sib of s.siblings) n += sib.value.byteLength + sib.contentType.length + 48
   return n
-}
-
-function checkIfMatch(ifMatch: readonly string[] | '*' | undefined, cur: RegisterState): void {
-  if (ifMatch === undefined) return
-  const live = isLive(cur)
-  if (ifMatch === '*') {
-    if (!live) throw SwarmError.preconditionFailed(null)
-    return
-  }
-  const etag = live ? etagOf(cur.context) : null
-  if (etag === null || !ifMatch.includes(etag)) throw SwarmError.preconditionFailed(etag)
-}
-
-/**
- * A client context can only cover what this node has applied: an entry beyond that (a context
- * from a node further ahead, or a forged one) would silently supersede writes nobody here has
- * seen. Clamping turns such writes into visible siblings instead of losing them.
- */
-function clampContext(ctx: VersionVector, applied: Readonly<Record<string, Seq>>, self: NodeId, selfSeq: Seq): VersionVector {
-  const out: Record<string, Seq> = {}
-  for (const [o, s] of Object.entries(ctx)) {
-    const max = o === self ? selfSeq : (applied[o] ?? 0)
-    const v = Math.min(s, max)
-    if (v > 0) out[o] = v
-  }
-  return out
 }
