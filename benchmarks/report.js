@@ -2,7 +2,8 @@
  * RESULTS.md: the figures of one run as tables a person reads at a glance, the targets with the
  * measured ratios, what was skipped and why, and links to the charts.
  */
-import { writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { entry } from './lib/targets.js'
 import { ratio } from './lib/stats.js'
 
@@ -11,7 +12,7 @@ const ms = (x) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' 
 const times = (r) => (r === null ? 'n/a' : `${fmt(r, 2)}x`)
 
 function table(head, rows) {
-  return [`| ${head.join(' | ')} |`, `| ${head.map((h) => (/^(Scenario|System|Target|Load|Goal|Met|Figure|Workload)/.test(h) ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+  return [`| ${head.join(' | ')} |`, `| ${head.map((h) => (/^(Scenario|System|Target|Load|Goal|Met|Figure|Workload|Run|Code)/.test(h) ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 }
 
 function loadRow(e, vs) {
@@ -123,7 +124,7 @@ function growthSection(result) {
   if (g === undefined) return []
   if (g.status !== 'ok') return ['## Growth', '', `- **${g.id} ${g.status}**: ${g.reason}`, '']
   const w = g.windows
-  const rows = w.map((x) => [fmt(x.tS, 1), fmt(x.ops), fmt(x.reqPerSec), fmt(x.rssMiB, 1), fmt(x.dataDirMiB, 1)])
+  const rows = w.map((x) => [fmt(x.tS, 1), fmt(x.ops), fmt(x.reqPerSec), fmt(x.rssMiB, 1), fmt(x.dataDirMiB, 1), Number.isFinite(x.serverCoreOtherPct) ? `${fmt(x.serverCoreOtherPct)} %` : '-'])
   return [
     `## Growth: ${fmt(g.requests)} PUTs over ${fmt(g.settings.keySpace)} keys`,
     '',
@@ -131,17 +132,43 @@ function growthSection(result) {
       `Throughput of the last windows / the first: **${times(g.decay.lastToFirst)}** (${g.decay.decayed ? 'DECAYED' : 'no decay'}; threshold ${g.decay.threshold}x). ` +
       `The node runs standalone (no --secret): the live data is about ${fmt((g.settings.keySpace * (1 - Math.exp(-g.requests / g.settings.keySpace)) * (g.settings.valueBytes + 8)) / 2 ** 20, 1)} MiB of keys and values (the expected number of distinct keys written); the data dir also holds the replication log, one entry per write, which only a replicating node compacts.`,
     '',
-    table(['Window end s', 'ops done', 'req/s in window', 'RSS MiB', 'data dir MiB'], rows),
+    table(['Window end s', 'ops done', 'req/s in window', 'RSS MiB', 'data dir MiB', 'other load on server core'], rows),
     ''
   ]
 }
 
+const targetValue = (t) => (t === undefined || t.value === null ? 'n/a' : t.id.startsWith('lag') ? `${ms(t.value)} ms` : times(t.value))
+
 function targetsSection(result) {
-  const rows = result.targets.map((t) => [t.name, t.value === null ? 'not measured' : t.id.startsWith('lag') ? `${ms(t.value)} ms` : times(t.value), t.goal, t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**'])
+  const rows = result.targets.map((t) => [t.name, t.value === null ? 'not measured' : targetValue(t), t.goal, t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**'])
   return ['## Targets', '', table(['Target', 'Measured', 'Goal', 'Met'], rows), '']
 }
 
-export function renderReport(result, charts) {
+/** The same targets in every full run kept in results/: the spread a shared machine gives. */
+function historySection(history) {
+  if (history.length < 2) return []
+  const ids = ['put-vs-fastify-map', 'put-vs-etcd', 'lag-half-p99', 'growth-no-decay']
+  const rows = history.map((h) => {
+    const idle = h.entries.find((e) => e.id === 'cluster-lag/idle/swarmkv-cluster' && e.status === 'ok')
+    return [
+      h.file === undefined ? h.startedAt : `[${h.startedAt.replace('T', ' ').slice(0, 16)}](results/${h.file})`,
+      ...ids.map((id) => targetValue(h.targets.find((t) => t.id === id))),
+      idle === undefined ? 'n/a' : `${ms(idle.lagMs.all.p99)} ms`,
+      h.machine.loadAvg.join(' / '),
+      h.versions.gitRev ?? 'n/a'
+    ]
+  })
+  return [
+    '## Every full run kept',
+    '',
+    'The same figures from each full run in results/ (newest last), each with the code of its commit, to show how much this shared machine moves them between runs.',
+    '',
+    table(['Run (UTC)', 'PUT / Fastify Map', 'PUT / etcd', 'lag p99, half load', 'growth last / first', 'lag p99, no load', 'load avg at start', 'Code (git)'], rows),
+    ''
+  ]
+}
+
+export function renderReport(result, charts, history = []) {
   const v = result.versions
   const m = result.machine
   const skippedLines = result.entries.filter((e) => e.status !== 'ok').map((e) => `- ${e.id}: **${e.status}**: ${e.reason}`)
@@ -156,6 +183,7 @@ export function renderReport(result, charts) {
     `CPU pinning: ${result.pinning.note}. Server CPU is percent of one core over the run (100 % = one core busy).`,
     '',
     ...targetsSection(result),
+    ...historySection(history),
     ...(charts.length > 0 ? ['## Charts', '', ...charts.map((c) => `![${c.title}](${c.file})`), ''] : []),
     ...singleSection(result),
     ...peerSection(result),
@@ -181,6 +209,15 @@ export function renderReport(result, charts) {
   ].join('\n')
 }
 
-export async function writeReport(result, path, charts) {
-  await writeFile(path, renderReport(result, charts))
+/** Full runs kept as results/full-<start time>.json, oldest first. */
+export async function readHistory(resultsDir) {
+  let files = []
+  try { files = (await readdir(resultsDir)).filter((f) => /^full-.+\.json$/.test(f)).sort() } catch { return [] }
+  const out = []
+  for (const file of files) out.push({ ...JSON.parse(await readFile(join(resultsDir, file), 'utf8')), file })
+  return out
+}
+
+export async function writeReport(result, path, charts, history = []) {
+  await writeFile(path, renderReport(result, charts, history))
 }

@@ -16,7 +16,7 @@ import { runCluster } from './scenarios/cluster.js'
 import { runDocuments } from './scenarios/documents.js'
 import { runGrowth } from './scenarios/growth.js'
 import { evaluateTargets } from './lib/targets.js'
-import { writeReport } from './report.js'
+import { readHistory, writeReport } from './report.js'
 import { writeCharts } from './charts.js'
 
 const GROUPS = [
@@ -27,6 +27,11 @@ const GROUPS = [
   { id: 'growth', run: runGrowth }
 ]
 
+/** results/full-2026-11-26T07-36.json: one file per full run, by its start time (UTC). */
+export function historyName(result) {
+  return `${result.mode}-${result.startedAt.slice(0, 16).replace(':', '-')}.json`
+}
+
 function log(line) {
   process.stdout.write(`${line}\n`)
 }
@@ -36,7 +41,7 @@ async function rerender(file) {
   const result = JSON.parse(await readFile(file, 'utf8'))
   const out = dirname(dirname(resolve(file)))
   const charts = await writeCharts(result, join(out, 'charts'))
-  await writeReport(result, join(out, 'RESULTS.md'), charts)
+  await writeReport(result, join(out, 'RESULTS.md'), charts, result.mode === 'full' ? await readHistory(join(out, 'results')) : [])
   log(`rendered ${join(out, 'RESULTS.md')} and ${charts.length} charts from ${file}`)
   return 0
 }
@@ -93,8 +98,10 @@ async function main() {
   await mkdir(join(opts.out, 'results'), { recursive: true })
   const jsonPath = join(opts.out, 'results', `${opts.mode}.json`)
   await writeFile(jsonPath, `${JSON.stringify(result, null, 2)}\n`)
+  // Full runs are also kept under their start time, so RESULTS.md can show the spread between runs.
+  if (opts.mode === 'full') await writeFile(join(opts.out, 'results', historyName(result)), `${JSON.stringify(result, null, 2)}\n`)
   const charts = opts.charts ? await writeCharts(result, join(opts.out, 'charts')) : []
-  await writeReport(result, join(opts.out, 'RESULTS.md'), charts)
+  await writeReport(result, join(opts.out, 'RESULTS.md'), charts, opts.mode === 'full' ? await readHistory(join(opts.out, 'results')) : [])
   await rm(tmp, { recursive: true, force: true })
   log(`wrote ${jsonPath}, ${join(opts.out, 'RESULTS.md')}${charts.length > 0 ? ` and ${charts.length} charts` : ''} in ${result.elapsedS} s`)
   for (const t of result.targets) log(`target ${t.met === null ? 'NOT MEASURED' : t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value ?? 'n/a'} (${t.goal})`)

@@ -5,7 +5,8 @@
  */
 import { startSwarmkv, pidsOf } from '../lib/swarmkv.js'
 import { measure } from '../lib/measure.js'
-import { ProcSampler } from '../lib/proc-sampler.js'
+import { CoreNoise, ProcSampler } from '../lib/proc-sampler.js'
+import { SERVER_CORE } from '../lib/pin.js'
 import { dirSize } from '../lib/dir-size.js'
 import { median, round } from '../lib/stats.js'
 
@@ -20,6 +21,9 @@ export async function runGrowth(ctx) {
   const node = cluster.node('growth')
   const pids = pidsOf(cluster)
   const rss = new ProcSampler(pids)
+  // Other processes on the server core, per window: tells a slow window caused by the machine apart.
+  let noise = ctx.pin.enabled ? new CoreNoise(SERVER_CORE, pids) : undefined
+  noise?.start()
   const windows = []
   let done = 0
   let last = { t: performance.now(), done: 0 }
@@ -27,10 +31,15 @@ export async function runGrowth(ctx) {
   let sampling = Promise.resolve()
   const closeWindow = async () => {
     const now = performance.now()
-    const w = { tS: round((now - t0) / 1000, 1), ops: done, reqPerSec: round(((done - last.done) * 1000) / (now - last.t), 1), rssMiB: round(rss.rssMiB(), 1), dataDirMiB: round((await dirSize(node.dataDir)) / 2 ** 20, 1) }
+    const serverCoreOtherPct = noise?.stop() ?? NaN
+    if (noise !== undefined) { noise = new CoreNoise(SERVER_CORE, pids); noise.start() }
+    const w = {
+      tS: round((now - t0) / 1000, 1), ops: done, reqPerSec: round(((done - last.done) * 1000) / (now - last.t), 1),
+      rssMiB: round(rss.rssMiB(), 1), dataDirMiB: round((await dirSize(node.dataDir)) / 2 ** 20, 1), serverCoreOtherPct
+    }
     last = { t: now, done }
     windows.push(w)
-    ctx.log(`  t=${w.tS}s ops=${w.ops} ${Math.round(w.reqPerSec)} req/s rss ${w.rssMiB} MiB data ${w.dataDirMiB} MiB`)
+    ctx.log(`  t=${w.tS}s ops=${w.ops} ${Math.round(w.reqPerSec)} req/s rss ${w.rssMiB} MiB data ${w.dataDirMiB} MiB, other load on server core ${w.serverCoreOtherPct}%`)
   }
   const timer = setInterval(() => { sampling = sampling.then(closeWindow) }, opts.windowS * 1000)
   let run
