@@ -169,22 +169,34 @@ export class LevelStore implements Store {
   }
 
   async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
-    const ops: BatchOp[] = []
-    for (const [key, state] of batch.registers) ops.push({ type: 'put', key: tagged(TAG_REG, key), value: encode(registerStateEncoding, state) })
-    for (const key of batch.deletedRegisters ?? []) ops.push({ type: 'del', key: tagged(TAG_REG, key) })
+    // The chained form: each put goes straight to the native batch. The array form normalises
+    // every operation in JS first and cost a quarter of a durable PUT's CPU (benchmarks profile).
+    const b = this.db.batch()
+    try {
+      this.fill(b, batch)
+    } catch (err) {
+      await b.close()
+      throw err
+    }
+    await b.write({ sync: opts.sync })
+  }
+
+  private fill(b: ReturnType<Level<Uint8Array, Uint8Array>['batch']>, batch: CommitBatch): void {
+    for (const [key, state] of batch.registers) b.put(tagged(TAG_REG, key), encode(registerStateEncoding, state))
+    for (const key of batch.deletedRegisters ?? []) b.del(tagged(TAG_REG, key))
     for (const d of batch.docs) {
       if (d.kind === 'append') {
-        ops.push({ type: 'put', key: chunkKey(d.key, d.index), value: d.bytes })
+        b.put(chunkKey(d.key, d.index), d.bytes)
       } else {
-        ops.push({ type: 'put', key: tagged(TAG_DOC, d.key), value: d.bytes })
-        for (let i = 0; i < d.dropChunks; i++) ops.push({ type: 'del', key: chunkKey(d.key, i) })
+        b.put(tagged(TAG_DOC, d.key), d.bytes)
+        for (let i = 0; i < d.dropChunks; i++) b.del(chunkKey(d.key, i))
       }
     }
     for (const run of toSegments(batch.log)) {
       const first = run[0]!
-      ops.push({ type: 'put', key: logKey(first.origin, first.seq), value: encode(segmentEncoding, { last: run[run.length - 1]!.seq, ops: run }) })
+      b.put(logKey(first.origin, first.seq), encode(segmentEncoding, { last: run[run.length - 1]!.seq, ops: run }))
     }
-    ops.push({ type: 'put', key: META_KEY, value: encode(metaEncoding, batch.meta) })
-    await this.db.batch(ops, { sync: opts.sync })
+    b.put(META_KEY, encode(metaEncoding, batch.meta))
   }
+
 }
