@@ -83,6 +83,16 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   // Replication starts once the advertised URL is final: peers learn it in the handshake.
   await replicator?.start()
 
+  // Without replication nobody else needs the log: a standalone node compacts it (and collects
+  // its tombstones) on the same interval a replicated node would.
+  const every = cfg.compactIntervalMs ?? 60_000
+  const standaloneCompaction = replicator === undefined && every > 0
+    ? setInterval(() => {
+      engine.compact(engine.applied).then((floor) => engine.collectTombstones(floor)).catch(() => {})
+    }, every)
+    : undefined
+  standaloneCompaction?.unref()
+
   let closing: Promise<void> | undefined
   return {
     nodeId: identity.nodeId,
@@ -90,6 +100,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     app,
     close() {
       closing ??= (async () => {
+        if (standaloneCompaction !== undefined) clearInterval(standaloneCompaction)
         await app.close()
         await replicator?.stop()
         await engine.close()

@@ -55,6 +55,9 @@ export class Engine {
   private pumping = false
   private waiters = new Set<Waiter>()
   private listeners = new Set<CommitListener>()
+  /** Keys whose state is all tombstones: the candidates for collection. */
+  private readonly tombstoned = new Set<string>()
+  private tombstonesScanned = false
   private closed = false
   /** Counters for /metrics. */
   readonly stats = { commits: 0, localOps: 0, remoteOps: 0, duplicateOps: 0, failedCommits: 0 }
@@ -118,6 +121,9 @@ export class Engine {
    * supersede, so the state carries no information any more. Resolves with how many went.
    */
   async collectTombstones(stable: VersionVector): Promise<number> {
+    // After the first full scan, only keys whose state became all tombstones since are looked at.
+    if (this.tombstonesScanned) return this.collect([...this.tombstoned], stable)
+    this.tombstonesScanned = true
     let removed = 0
     let candidates: string[] = []
     const flush = async () => {
@@ -127,10 +133,21 @@ export class Engine {
       removed += await new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys, stable, resolve, reject }))
     }
     for await (const [key, bytes] of this.store.scanRegisters()) {
-      if (collectable(decode(registerStateEncoding, bytes), stable)) candidates.push(key)
+      const state = decode(registerStateEncoding, bytes)
+      if (allTombstones(state)) this.tombstoned.add(key)
+      if (collectable(state, stable)) candidates.push(key)
       if (candidates.length >= 1000) await flush()
     }
     await flush()
+    return removed
+  }
+
+  private async collect(keys: readonly string[], stable: VersionVector): Promise<number> {
+    let removed = 0
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000)
+      removed += await new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys: chunk, stable, resolve, reject }))
+    }
     return removed
   }
 
@@ -326,6 +343,8 @@ export class Engine {
       for (const [k, v] of batch.overlay) {
         if (v === EMPTY_REGISTER) this.cache.delete(k)
         else this.cache.set(k, v)
+        if (v !== EMPTY_REGISTER && allTombstones(v)) this.tombstoned.add(k)
+        else this.tombstoned.delete(k)
       }
       this.stats.commits++
       this.stats.localOps += batch.localOps
@@ -351,6 +370,10 @@ export class Engine {
       }
     }
   }
+}
+
+function allTombstones(s: RegisterState): boolean {
+  return s.siblings.length > 0 && s.siblings.every((x) => x.deleted)
 }
 
 function registerSize(s: RegisterState): number {
