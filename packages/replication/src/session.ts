@@ -1,7 +1,7 @@
 import Protomux, { type Channel, type Message } from 'protomux'
 import {
-  CodecError, decode, nodeIdFromPublicKey, registerStateEncoding, vvEntries, vvGet, vvMerge,
-  type NodeId, type Op, type RegisterState, type Seq, type VersionVector
+  CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
+  type NodeId, type Op, type Seq, type VersionVector
 } from '@swarmkv/core'
 import { ApplyError, type Engine } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler } from './connection.js'
@@ -13,6 +13,7 @@ import {
   type StateChunkMessage, type StateEndMessage, type WireRole
 } from './wire.js'
 import { sizeOf } from './recent-ops.js'
+import { stateChunks } from './state-transfer.js'
 import type { ReplicationStats } from './stats.js'
 
 /** Ops read from the log per message, at most. */
@@ -22,8 +23,6 @@ const BYTES_PER_MESSAGE = 512 * 1024
 /** Received ops not yet applied before the connection is paused (receive-side backpressure). */
 const RECEIVE_HIGH_WATER = 8192
 const RECEIVE_LOW_WATER = 2048
-/** Payload bytes per state-transfer message, about. */
-const STATE_CHUNK_BYTES = 512 * 1024
 /** Acks are coalesced over this window. */
 const ACK_DELAY_MS = 5
 /** A peer that has not proven the secret and said hello by then is dropped. */
@@ -315,29 +314,11 @@ export class PeerSession {
       const applied = snap.meta.applied
       this.deps.stats.stateTransfersSent++
       this.send(this.stateBeginMsg, { applied })
-      let registers: Array<readonly [string, RegisterState]> = []
-      let docs: StateChunkMessage['docs'][number][] = []
-      let bytes = 0
-      const flush = async () => {
-        if (registers.length + docs.length === 0) return
+      for await (const chunk of stateChunks(snap)) {
         while (!this.mux.drained && this.phase === 'streaming') await new Promise<void>((r) => this.drainWaiters.push(r))
         if (this.phase !== 'streaming') return
-        this.send(this.stateChunkMsg, { registers, docs })
-        registers = []
-        docs = []
-        bytes = 0
+        this.send(this.stateChunkMsg, chunk)
       }
-      for await (const [key, state] of snap.registers()) {
-        registers.push([key, decode(registerStateEncoding, state)])
-        bytes += state.byteLength + key.length
-        if (bytes >= STATE_CHUNK_BYTES || registers.length >= 4096) await flush()
-      }
-      for await (const [key, rec] of snap.docs()) {
-        docs.push([key, rec])
-        bytes += key.length + (rec.snapshot?.byteLength ?? 0) + rec.chunks.reduce((a, c) => a + c.byteLength, 0)
-        if (bytes >= STATE_CHUNK_BYTES || docs.length >= 4096) await flush()
-      }
-      await flush()
       if (this.phase !== 'streaming') return
       this.send(this.stateEndMsg, { applied })
       for (const [o, s] of vvEntries(applied)) if ((this.sent.get(o) ?? 0) < s) this.sent.set(o, s)

@@ -1,4 +1,4 @@
-export type { Store, NodeMeta, CommitBatch, ListOptions, DocRecord, DocWrite } from './store.js'
+export type { Store, NodeMeta, CommitBatch, ListOptions, DocRecord, DocWrite, StoreSnapshot } from './store.js'
 export { LevelStore } from './level-store.js'
 export { MemoryStore } from './memory-store.js'
 export type { FsyncMode, LocalWrite, WriteResult, EngineOptions, CommitListener, DocMutation, DocResult } from './engine.js'
