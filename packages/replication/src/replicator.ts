@@ -189,12 +189,10 @@ export class Replicator {
   }
 
   private onReady(s: PeerSession): void {
-    if (!this.members.has(s.nodeId)) {
-      this.members.set(s.nodeId, s.peerApplied)
-      void this.engine.writeMembers(this.members).catch(() => {})
-    } else {
-      this.members.set(s.nodeId, s.peerApplied)
-    }
+    const isNew = !this.members.has(s.nodeId)
+    this.members.set(s.nodeId, s.peerApplied)
+    // A new member is persisted at once: from now on it holds compaction back.
+    if (isNew) void this.engine.writeMembers(this.members).catch(() => {})
     const old = this.byPeer.get(s.nodeId)
     this.byPeer.set(s.nodeId, s)
     // One session per peer: a newer connection replaces an older one.

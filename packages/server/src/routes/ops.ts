@@ -1,4 +1,4 @@
-import { SwarmError, formatVV, vvLag } from '@swarmkv/core'
+import { SwarmError, formatVV } from '@swarmkv/core'
 import type { FastifyInstance } from 'fastify'
 import type { ServerDeps } from '../options.js'
 import { renderMetrics } from '../metrics.js'
@@ -24,7 +24,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen
         nodeId: deps.nodeId, publicKey: deps.publicKey ?? null, role: deps.control.role, readOnly: deps.control.readOnly, region: deps.region,
         httpUrl: deps.httpUrl, seq: engine.seq, applied, context: formatVV(applied)
       },
-      peers: (deps.cluster?.peers() ?? []).map((p) => ({ ...p, lagOps: vvLag(applied, p.applied) }))
+      peers: deps.cluster?.peers() ?? []
     }
   })
 
