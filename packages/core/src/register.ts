@@ -2,7 +2,7 @@ import type { Dot, NodeId, Seq } from './ids.js'
 import type { Hlc } from './hlc.js'
 import { compareHlc } from './hlc.js'
 import type { VersionVector } from './version-vector.js'
-import { EMPTY_VV, covers, vvMerge, vvWith } from './version-vector.js'
+import { EMPTY_VV, covers, vvDominates, vvMerge, vvWith } from './version-vector.js'
 
 /** One concurrent value of a key. A tombstone is a sibling with `deleted` set and an empty value. */
 export interface Sibling {
@@ -76,18 +76,24 @@ export function merge(a: RegisterState, b: RegisterState): RegisterState {
 }
 
 /**
- * Applies one write. Requires per-origin seq order (replication guarantees it): then a stored
- * context entry `o:s` means every write of `o` to this key up to `s` was seen here, which is what
- * lets a plain version vector stand for the key's causal history.
- * A write whose dot is already covered was applied or superseded before: nothing changes.
+ * Applies one write: the join of the state with the write as a one-sibling state (its context
+ * plus its own dot). Requires per-origin seq order (replication guarantees it): then a stored
+ * context entry `o:s` means every write of `o` to this key up to `s` was seen, which is what lets
+ * a plain version vector stand for the key's causal history. Across origins writes may arrive out
+ * of causal order: a write already covered (a later write that saw it came first) adds no sibling,
+ * but its context still supersedes what it saw, exactly as on a node that got it in order.
  */
 export function applyWrite(state: RegisterState, w: RegisterWrite): RegisterState {
   const dot = dotOf(w.sibling)
-  if (covers(state.context, dot)) return state
-  const kept = state.siblings.filter((s) => !covers(w.context, dotOf(s)))
-  let i = kept.length
-  while (i > 0 && compareDot(kept[i - 1]!, w.sibling) > 0) i--
-  kept.splice(i, 0, w.sibling)
+  const seen = covers(state.context, dot)
+  const kept = state.siblings.filter((s) => !covers(w.context, dotOf(s)) || (s.origin === dot.origin && s.seq === dot.seq))
+  if (!seen) {
+    let i = kept.length
+    while (i > 0 && compareDot(kept[i - 1]!, w.sibling) > 0) i--
+    kept.splice(i, 0, w.sibling)
+  } else if (kept.length === state.siblings.length && vvDominates(state.context, w.context)) {
+    return state
+  }
   return { siblings: kept, context: vvWith(vvMerge(state.context, w.context), dot) }
 }
 
