@@ -3,6 +3,7 @@ import type { Engine } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler, Transport } from './connection.js'
 import { realScheduler } from './connection.js'
 import { RecentOps } from './recent-ops.js'
+import { ForwardGate } from './forward-gate.js'
 import { PeerSession, type LocalInfo } from './session.js'
 import { newStats, type ReplicationStats } from './stats.js'
 import type { WireRole } from './wire.js'
@@ -18,7 +19,11 @@ export interface ReplicatorOptions {
   readonly recentOpsBytes?: number
   /** How often the log is compacted. Default 60 s; 0 turns periodic compaction off. */
   readonly compactIntervalMs?: number
+  /** How long ops of other origins wait before being forwarded to a peer (ForwardGate). Default 200 ms. */
+  readonly forwardDelayMs?: number
 }
+
+const DEFAULT_FORWARD_DELAY_MS = 200
 
 export interface PeerInfo {
   readonly nodeId: NodeId
@@ -58,11 +63,14 @@ export class Replicator {
   /** Every node that ever said hello, with what it has applied: the log is kept until all have it. */
   private members = new Map<NodeId, VersionVector>()
   private compactTimer: { cancel(): void } | undefined
+  private readonly gate: ForwardGate
+  private forwardTimer: { cancel(): void } | undefined
 
   constructor(private readonly opts: ReplicatorOptions) {
     this.engine = opts.engine
     this.scheduler = opts.scheduler ?? realScheduler
     this.recent = new RecentOps(opts.recentOpsBytes)
+    this.gate = new ForwardGate(opts.forwardDelayMs ?? DEFAULT_FORWARD_DELAY_MS, () => this.scheduler.now())
   }
 
   async start(): Promise<void> {
@@ -109,6 +117,7 @@ export class Replicator {
   async stop(): Promise<void> {
     this.stopped = true
     this.compactTimer?.cancel()
+    this.forwardTimer?.cancel()
     this.unsubscribe?.()
     for (const w of this.waiters) { w.timer.cancel(); w.resolve({ ok: false, count: this.countHaving(w.dots) }) }
     this.waiters.clear()
@@ -176,7 +185,8 @@ export class Replicator {
       local: this.opts.local,
       stats: this.stats,
       scheduler: this.scheduler,
-      source: { read: (origin, from, limit) => this.read(origin, from, limit) }
+      source: { read: (origin, from, limit) => this.read(origin, from, limit) },
+      forwardable: (origin) => this.gate.limit(origin, vvGet(this.engine.applied, origin))
     }, {
       onReady: (s) => this.onReady(s),
       onAck: (s) => {
@@ -224,11 +234,31 @@ export class Replicator {
 
   private onCommit(ops: readonly Op[]): void {
     this.recent.append(ops)
+    const self = this.engine.nodeId
+    let last: NodeId | undefined
+    for (const op of ops) {
+      // A commit holds one contiguous run per origin: its first op marks the run.
+      if (op.origin !== self && op.origin !== last) this.gate.committed(op.origin, op.seq)
+      last = op.origin
+    }
     for (const s of this.byPeer.values()) {
       s.kick()
       s.scheduleAck()
     }
+    this.scheduleForwarding()
     this.checkWaiters()
+  }
+
+  /** Kicks every session when held ops of other origins become forwardable. */
+  private scheduleForwarding(): void {
+    if (this.forwardTimer !== undefined || this.stopped) return
+    const at = this.gate.nextAt()
+    if (at === undefined) return
+    this.forwardTimer = this.scheduler.setTimeout(() => {
+      this.forwardTimer = undefined
+      for (const s of this.byPeer.values()) s.kick()
+      this.scheduleForwarding()
+    }, Math.max(1, at - this.scheduler.now()))
   }
 
   private countHaving(dots: readonly Dot[]): number {

@@ -46,6 +46,8 @@ export interface SessionDeps {
   readonly secret: string
   readonly local: () => LocalInfo
   readonly source: OpSource
+  /** The last seq of another origin's ops that may be forwarded now (ForwardGate). */
+  readonly forwardable: (origin: NodeId) => Seq
   readonly stats: ReplicationStats
   readonly scheduler: Scheduler
 }
@@ -104,6 +106,8 @@ export class PeerSession {
   private lastAck: VersionVector | undefined
   private readonly handshakeTimer: { cancel(): void }
   private bytesBeforeAuth = 0
+  /** The peer's own ops this node had at the hello: all of them the peer may lack (see pump). */
+  private echoUpTo: Seq = 0
 
   constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
     this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
@@ -229,6 +233,7 @@ export class PeerSession {
     this.version = version
     this.remote = m
     this.peerApplied = m.applied
+    this.echoUpTo = vvGet(this.deps.engine.applied, this.remoteId)
     this.phase = 'streaming'
     this.handshakeTimer.cancel()
     this.events.onReady(this)
@@ -347,8 +352,13 @@ export class PeerSession {
           if (this.phase !== 'streaming') return
         }
         // Ops of every origin, the peer's own included: a peer restored from an older copy of
-        // its data gets back the writes it had made.
-        for (const [origin, have] of vvEntries(this.deps.engine.applied)) {
+        // its data gets back the writes it had made (those this node had at the hello; later
+        // ones came from the peer itself). Other origins' ops wait out the forward delay.
+        const self = this.deps.engine.nodeId
+        for (const [origin, applied] of vvEntries(this.deps.engine.applied)) {
+          const have = origin === self ? applied
+            : origin === this.remoteId ? Math.min(applied, this.echoUpTo)
+              : this.deps.forwardable(origin)
           let from = Math.max(this.sent.get(origin) ?? 0, vvGet(this.peerApplied, origin)) + 1
           while (from <= have && this.phase === 'streaming') {
             if (!this.drained()) return
