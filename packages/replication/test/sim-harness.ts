@@ -53,7 +53,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
     const id = identityFromSeed(seedBytes)
     const store = new MemoryStore()
     await store.open()
-    const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ now: () => scheduler.now() }) })
+    const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ now: () => scheduler.now() }), timers: scheduler })
     await engine.open()
     const transport = net.transport(id.keyPair.publicKey)
     const replicator = new Replicator({

@@ -6,6 +6,7 @@ import {
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
+import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
 import { BatchBuilder, collectable, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type WriteResult } from './batch-builder.js'
 
 export type { DocMutation, DocResult, LocalWrite, WriteResult } from './batch-builder.js'
@@ -29,7 +30,26 @@ export interface EngineOptions {
   readonly docCacheEntries?: number
   /** A document whose stored size exceeds this refuses local changes. Default 16 MiB. */
   readonly maxDocBytes?: number
+  /** Where the engine's timer runs (a simulation passes its own). Default: unref'd real timers. */
+  readonly timers?: Timers
 }
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): { cancel(): void }
+}
+
+const realTimers: Timers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms)
+    t.unref()
+    return { cancel: () => clearTimeout(t) }
+  }
+}
+
+/** Replicated register writes wait at most this long for more before their commit. */
+const REMOTE_FLUSH_MS = 10
+/** ...and no more than this many ops. */
+const REMOTE_FLUSH_OPS = 4096
 
 interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
 
@@ -51,6 +71,15 @@ export class Engine {
   private readonly maxBatchJobs: number
   private readonly maxDocBytes: number
   private meta: NodeMeta = { seq: 0, applied: {}, floor: {} }
+  /**
+   * While a commit is in flight: the replicated register writes it carries that are readable
+   * already, and the applied vector they complete (see publishEarly). Undefined otherwise.
+   */
+  private early: EarlyView | undefined
+  private openBatch: Pending | undefined
+  private flushTimer: { cancel(): void } | undefined
+  private readonly timers: Timers
+  private flushDue = false
   private queue: Job[] = []
   private pumping = false
   private waiters = new Set<Waiter>()
@@ -69,6 +98,7 @@ export class Engine {
     this.cache = new Lru(opts.cacheEntries ?? 50_000, undefined, registerSize, opts.cacheBytes ?? 32 * 1024 * 1024)
     this.maxBatchJobs = opts.maxBatchJobs ?? 1024
     this.maxDocBytes = opts.maxDocBytes ?? 16 * 1024 * 1024
+    this.timers = opts.timers ?? realTimers
     // Every document dropped from memory is freed: Automerge memory lives outside the JS heap.
     this.docs = new Lru(opts.docCacheEntries ?? 1000, (_k, e) => freeDoc(e.doc))
   }
@@ -82,12 +112,18 @@ export class Engine {
     this.closed = true
     for (const job of this.queue.splice(0)) job.reject(SwarmError.storeClosed())
     while (this.pumping) await new Promise((r) => setTimeout(r, 5))
+    if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
+    // Replicated writes still waiting for their commit get it; nothing else is queued any more.
+    const open = this.openBatch
+    this.openBatch = undefined
+    if (open !== undefined) await this.commitPending(open)
     for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.resolve(false) }
     this.waiters.clear()
     for (const e of this.docs.values()) freeDoc(e.doc)
   }
 
   get seq(): Seq { return this.meta.seq }
+  /** What this node has durably applied: what it tells peers and compacts by. */
   get refusedStamps(): number { return this.clock.refusedStamps }
   get applied(): VersionVector { return this.meta.applied }
   /** Per origin, the log has no op at or below this seq: a peer that needs one gets a state transfer. */
@@ -205,6 +241,8 @@ export class Engine {
   }
 
   async get(key: string): Promise<RegisterState | undefined> {
+    const early = this.early?.states.get(key)
+    if (early !== undefined) return early
     const hit = this.cache.get(key)
     if (hit !== undefined) return hit
     // Synchronous: no commit can land between this read and caching its result.
@@ -235,8 +273,9 @@ export class Engine {
     return this.store.readLog(origin, fromSeq, limit)
   }
 
+  /** Whether reads here see the write `dot` (it may still be committing if it came from a peer). */
   hasApplied(dot: Dot): boolean {
-    return vvGet(this.meta.applied, dot.origin) >= dot.seq
+    return vvGet(this.early?.applied ?? this.meta.applied, dot.origin) >= dot.seq
   }
 
   /** Resolves true once every dot is applied here, false after `timeoutMs`. */
@@ -283,40 +322,96 @@ export class Engine {
   private async pump(): Promise<void> {
     this.pumping = true
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.flushDue) {
+        const flush = this.flushDue
+        this.flushDue = false
         const n = this.fsync === 'always' ? 1 : this.maxBatchJobs
-        await this.runBatch(this.queue.splice(0, n))
+        await this.runBatch(this.queue.splice(0, n), flush)
       }
     } finally {
       this.pumping = false
     }
   }
 
-  private async runBatch(jobs: Job[]): Promise<void> {
+  /**
+   * Adds jobs to the open batch (or a new one), then commits it, unless it holds only replicated
+   * register writes: those are readable at once (publishEarly), so their commit can wait up to
+   * REMOTE_FLUSH_MS for more and one fsync covers many peer messages instead of one each.
+   */
+  private async runBatch(jobs: Job[], flush: boolean): Promise<void> {
+    const p = this.openBatch ?? this.newPending()
+    this.openBatch = undefined
+    try {
+      await this.loadBase(p, jobs)
+    } catch (err) {
+      for (const job of jobs) job.reject(err)
+      if (p.batch.succeeded.length > 0) { this.openBatch = p; this.armFlush() }
+      else for (const e of p.docBase.values()) freeDoc(e.doc)
+      return
+    }
+    for (const job of jobs) p.batch.add(job)
+    this.publishEarly(p)
+    if (!flush && !this.closed && this.canDefer(p)) {
+      this.openBatch = p
+      this.armFlush()
+      return
+    }
+    if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
+    await this.commitPending(p)
+  }
+
+  private newPending(): Pending {
+    const base = new Map<string, RegisterState>()
+    const docBase = new Map<string, DocEntry>()
+    const batch = new BatchBuilder({
+      nodeId: this.nodeId, clock: this.clock, maxDocBytes: this.maxDocBytes, meta: this.meta,
+      committed: (k) => base.get(k) ?? EMPTY_REGISTER,
+      committedDoc: (k) => this.docs.get(k) ?? docBase.get(k)!
+    })
+    return { batch, base, docBase, late: new Set(), published: 0 }
+  }
+
+  /**
+   * Pins the committed state of every key the jobs read: the cache may evict an entry while a
+   * batch stays open, and nothing else commits meanwhile, so the pinned state stays the
+   * committed one.
+   */
+  private async loadBase(p: Pending, jobs: readonly Job[]): Promise<void> {
     const keys = new Set<string>()
     const docKeys = new Set<string>()
     for (const job of jobs) keysOf(job, keys, docKeys)
-    const missing = [...keys].filter((k) => !this.cache.has(k))
-    const base = new Map<string, RegisterState>()
-    const docBase = new Map<string, DocEntry>()
-    try {
-      const loaded = missing.length > 0 ? this.store.getRegistersSync(missing) : []
-      missing.forEach((k, i) => base.set(k, loaded[i] ?? EMPTY_REGISTER))
-      for (const k of docKeys) if (!this.docs.has(k)) docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
-    } catch (err) {
-      for (const e of docBase.values()) freeDoc(e.doc)
-      for (const job of jobs) job.reject(err)
-      return
+    const missing: string[] = []
+    for (const k of keys) {
+      if (p.base.has(k) || p.batch.overlay.has(k)) continue
+      const hit = this.cache.get(k)
+      if (hit !== undefined) p.base.set(k, hit)
+      else missing.push(k)
     }
+    const loaded = missing.length > 0 ? this.store.getRegistersSync(missing) : []
+    missing.forEach((k, i) => p.base.set(k, loaded[i] ?? EMPTY_REGISTER))
+    for (const k of docKeys) {
+      if (!this.docs.has(k) && !p.docBase.has(k)) p.docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
+    }
+  }
 
-    const batch = new BatchBuilder({
-      nodeId: this.nodeId, clock: this.clock, maxDocBytes: this.maxDocBytes, meta: this.meta,
-      committed: (k) => this.cache.get(k) ?? base.get(k) ?? EMPTY_REGISTER,
-      committedDoc: (k) => this.docs.get(k) ?? docBase.get(k)!
-    })
-    for (const job of jobs) batch.add(job)
+  private canDefer(p: Pending): boolean {
+    const b = p.batch
+    return b.changed && b.docChanges.size === 0 && b.log.length < REMOTE_FLUSH_OPS &&
+      b.succeeded.length < this.maxBatchJobs && b.succeeded.every((j) => j.kind === 'remote')
+  }
+
+  private armFlush(): void {
+    if (this.flushTimer !== undefined) return
+    this.flushTimer = this.timers.setTimeout(() => {
+      this.flushTimer = undefined
+      this.flushDue = true
+      if (!this.pumping) void this.pump()
+    }, REMOTE_FLUSH_MS)
+  }
+
+  private async commitPending(p: Pending): Promise<void> {
+    const { batch, docBase } = p
     const docs = batch.docWrites()
-
     if (batch.changed) {
       const meta = batch.meta
       try {
@@ -324,6 +419,7 @@ export class Engine {
         const deletedRegisters = [...batch.overlay].filter(([, s]) => s === EMPTY_REGISTER).map(([k]) => k)
         await this.store.commit({ registers, deletedRegisters, docs: docs.writes, log: batch.log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
+        this.early = undefined
         this.stats.failedCommits++
         // Nothing was committed: fail exactly the requests that were going into this commit,
         // and drop the documents changed in memory (they reload from the store).
@@ -346,6 +442,7 @@ export class Engine {
         if (v !== EMPTY_REGISTER && allTombstones(v)) this.tombstoned.add(k)
         else this.tombstoned.delete(k)
       }
+      this.early = undefined
       this.stats.commits++
       this.stats.localOps += batch.localOps
       this.stats.remoteOps += batch.remoteOps
@@ -359,6 +456,12 @@ export class Engine {
       for (const l of this.listeners) l(batch.log)
       this.wakeWaiters()
     }
+  }
+
+  private publishEarly(p: Pending): void {
+    const before = p.published
+    this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied)
+    if (p.published !== before && this.early !== undefined) this.wakeWaiters()
   }
 
   private wakeWaiters(): void {

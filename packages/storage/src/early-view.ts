@@ -1,0 +1,58 @@
+import type { NodeId, RegisterState, Seq, VersionVector } from '@swarmkv/core'
+import type { DocEntry } from './doc-cache.js'
+import { keysOf, type BatchBuilder } from './batch-builder.js'
+
+/** A batch being built: merged in memory, not committed yet (Engine.runBatch). */
+export interface Pending {
+  readonly batch: BatchBuilder
+  /** The committed state of every register the batch read. */
+  readonly base: Map<string, RegisterState>
+  /** Documents loaded for the batch that were not in the cache. */
+  readonly docBase: Map<string, DocEntry>
+  /** Origins with an op that cannot be shown before the commit. */
+  readonly late: Set<NodeId>
+  /** How much of the batch's log extendEarlyView has looked at. */
+  published: number
+}
+
+/** What reads see of a batch before its commit: some key states, and the applied vector they complete. */
+export interface EarlyView {
+  readonly states: Map<string, RegisterState>
+  readonly applied: VersionVector
+}
+
+/**
+ * Makes the replicated register writes of the open batch readable before its commit lands, so
+ * a write's visibility on other nodes waits neither for their fsync nor for their group commit.
+ * Safe because each was durable at its origin before it was sent: a crash loses only this
+ * node's copy, and peers send it again (acks and hellos carry the durable vector, never this
+ * one). Not shown early: a key a local request of the batch writes (that write is not
+ * acknowledged, and may never be), documents, and this node's own ops coming back; an origin
+ * with such an op keeps its applied entry until the commit. Only ever extends what is shown, so
+ * reads stay monotonic: a key shown before a local write joined the batch keeps the state it was
+ * shown with. Extends `view` in place when there is one.
+ */
+export function extendEarlyView(view: EarlyView | undefined, p: Pending, self: NodeId, durable: VersionVector): EarlyView | undefined {
+  const { batch } = p
+  const log = batch.log
+  if (p.published === log.length) return view
+  if (batch.remoteOps === 0) { p.published = log.length; return view }
+  const held = new Set<string>()
+  const ignored = new Set<string>()
+  for (const job of batch.succeeded) if (job.kind !== 'remote') keysOf(job, held, ignored)
+  for (const op of log) if (op.origin === self) held.add(op.key)
+  const out = view ?? { states: new Map<string, RegisterState>(), applied: { ...durable } }
+  const applied = out.applied as Record<string, Seq>
+  for (let i = p.published; i < log.length; i++) {
+    const op = log[i]!
+    if (op.origin !== self && (op.kind !== 'reg' || held.has(op.key))) p.late.add(op.origin)
+  }
+  for (let i = p.published; i < log.length; i++) {
+    const op = log[i]!
+    if (op.origin === self || op.kind !== 'reg' || held.has(op.key)) continue
+    out.states.set(op.key, batch.overlay.get(op.key)!)
+    if (!p.late.has(op.origin)) applied[op.origin] = Math.max(applied[op.origin] ?? 0, op.seq)
+  }
+  p.published = log.length
+  return out
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { HybridClock, winner, type NodeId, type RegisterState } from '@swarmkv/core'
+import { Engine, MemoryStore, type LocalWrite, type Timers } from '@swarmkv/storage'
+import type { CommitBatch } from '../src/store.js'
+
+const A = '00000000000000aa' as NodeId
+const B = '00000000000000bb' as NodeId
+const enc = (s: string) => new TextEncoder().encode(s)
+const put = (key: string, value: string): LocalWrite => ({ key, value: enc(value), contentType: 'text/plain', deleted: false })
+const text = (s: RegisterState | undefined) => (s === undefined ? undefined : s.siblings.map((x) => new TextDecoder().decode(x.value)).sort().join(','))
+const turn = () => new Promise((r) => setImmediate(r))
+
+/** A store whose commits wait until the test opens the gate, and are counted. */
+class GatedStore extends MemoryStore {
+  commits = 0
+  private gate: Promise<void> = Promise.resolve()
+  private release: () => void = () => {}
+  close_(): void { this.gate = new Promise((r) => { this.release = r }) }
+  open_(): void { this.release() }
+  override async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
+    this.commits++
+    await this.gate
+    return super.commit(batch, opts)
+  }
+}
+
+/** Timers the test fires by hand. */
+class ManualTimers implements Timers {
+  private fns: Array<() => void> = []
+  setTimeout(fn: () => void): { cancel(): void } {
+    this.fns.push(fn)
+    return { cancel: () => { this.fns = this.fns.filter((f) => f !== fn) } }
+  }
+  get armed(): number { return this.fns.length }
+  fire(): void { for (const f of this.fns.splice(0)) f() }
+}
+
+async function node(id: NodeId) {
+  const store = new GatedStore()
+  await store.open()
+  const timers = new ManualTimers()
+  let t = 1000
+  const e = new Engine(store, { nodeId: id, clock: new HybridClock({ now: () => t++ }), timers })
+  await e.open()
+  return { e, store, timers }
+}
+
+describe('replicated writes before their commit', () => {
+  it('are readable at once, while the durable vector and the commit wait for the flush', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', 'a1')])
+    const b = await node(B)
+    const applied = b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    await turn()
+    expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
+    expect(text(await b.e.get('k'))).toBe('a1')
+    expect(b.e.applied).toEqual({})
+    expect(b.store.commits).toBe(0)
+    b.timers.fire()
+    expect(await applied).toBe(1)
+    expect(b.e.applied).toEqual({ [A]: 1 })
+    expect(b.store.commits).toBe(1)
+  })
+
+  it('share one commit across peer messages', async () => {
+    const a = await node(A)
+    for (let i = 1; i <= 3; i++) await a.e.write([put(`k${i}`, `a${i}`)])
+    const ops = await a.e.readLog(A, 1, 10)
+    const b = await node(B)
+    const done = Promise.all(ops.map((op) => b.e.applyRemote([op])))
+    await turn()
+    expect(b.timers.armed).toBe(1)
+    b.timers.fire()
+    expect(await done).toEqual([1, 1, 1])
+    expect(b.store.commits).toBe(1)
+    expect(b.e.applied).toEqual({ [A]: 3 })
+  })
+
+  it('a local write joining the batch commits it, and is not shown before its commit', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', 'a1')])
+    const b = await node(B)
+    const applied = b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    await turn()
+    b.store.close_()
+    const local = b.e.write([{ ...put('k', 'b1'), context: {} }])
+    await turn()
+    expect(b.store.commits).toBe(1)
+    // The peer's write stays shown as it was; the local one waits for its commit.
+    expect(text(await b.e.get('k'))).toBe('a1')
+    expect(b.e.hasApplied({ origin: B, seq: 1 })).toBe(false)
+    b.store.open_()
+    await local
+    expect(await applied).toBe(1)
+    expect(text(await b.e.get('k'))).toBe('a1,b1')
+    expect(winner((await b.e.get('k'))!)).toBeDefined()
+    expect(b.e.applied).toEqual({ [A]: 1, [B]: 1 })
+  })
+
+  it('close commits what is still waiting for the flush', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', 'a1')])
+    const b = await node(B)
+    const applied = b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    await turn()
+    await b.e.close()
+    expect(await applied).toBe(1)
+    expect((await b.store.readMeta()).applied).toEqual({ [A]: 1 })
+  })
+})
