@@ -1,10 +1,12 @@
 /**
  * The load generator process (started pinned to the load core by loadgen-client.js). It receives one
  * message `{instances: [...], progressMs}` over IPC, runs one autocannon instance per entry at the
- * same time, reports progress, and answers `{type: 'done', results}`; then it exits.
+ * same time, reports progress, and answers `{type: 'done', results}`; then it exits. An instance
+ * with `overallRate` is an open-loop load at that steady rate instead (paced-load.js).
  */
 import autocannon from 'autocannon'
 import { requestFactory } from './workloads.js'
+import { runPaced } from './paced-load.js'
 
 function runOne(spec, onResponse) {
   const next = requestFactory(spec.workload)
@@ -14,7 +16,6 @@ function runOne(spec, onResponse) {
       connections: spec.connections,
       pipelining: spec.pipelining ?? 1,
       ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationS }),
-      ...(spec.overallRate !== undefined ? { overallRate: spec.overallRate } : {}),
       timeout: spec.timeoutS ?? 10,
       requests: [{ setupRequest: (req) => ({ ...req, headers: {}, body: undefined, ...next() }) }]
     }, (err, result) => (err ? reject(err) : resolve(result)))
@@ -41,10 +42,13 @@ process.once('message', (cfg) => {
   let done = 0
   const progress = setInterval(() => process.send({ type: 'progress', t: Date.now(), done }), cfg.progressMs ?? 1000)
   process.send({ type: 'start', t: Date.now() })
-  Promise.all(cfg.instances.map((spec) => runOne(spec, () => { done++ })))
+  const run = (spec) => spec.overallRate !== undefined
+    ? runPaced(spec, requestFactory(spec.workload), () => { done++ })
+    : runOne(spec, () => { done++ }).then(shape)
+  Promise.all(cfg.instances.map(run))
     .then((results) => {
       clearInterval(progress)
-      process.send({ type: 'done', t: Date.now(), done, results: results.map(shape) }, () => process.exit(0))
+      process.send({ type: 'done', t: Date.now(), done, results }, () => process.exit(0))
     })
     .catch((e) => {
       clearInterval(progress)
