@@ -30,17 +30,23 @@ export interface EarlyView {
  * acknowledged, and may never be), documents, and this node's own ops coming back; an origin
  * with such an op keeps its applied entry until the commit. Only ever extends what is shown, so
  * reads stay monotonic: a key shown before a local write joined the batch keeps the state it was
- * shown with. Extends `view` in place when there is one.
+ * shown with. `below` is the batch in flight that `p` was merged on top of, if any. Extends `view`
+ * in place when there is one.
  */
-export function extendEarlyView(view: EarlyView | undefined, p: Pending, self: NodeId, durable: VersionVector): EarlyView | undefined {
+export function extendEarlyView(
+  view: EarlyView | undefined, p: Pending, self: NodeId, durable: VersionVector, below: Pending | undefined
+): EarlyView | undefined {
   const { batch } = p
   const log = batch.log
   if (p.published === log.length) return view
   if (batch.remoteOps === 0) { p.published = log.length; return view }
+  // Keys written locally in this batch or in the one in flight beneath it (merged into its states).
   const held = new Set<string>()
   const ignored = new Set<string>()
-  for (const job of batch.succeeded) if (job.kind !== 'remote') keysOf(job, held, ignored)
-  for (const op of log) if (op.origin === self) held.add(op.key)
+  for (const b of below === undefined ? [batch] : [batch, below.batch]) {
+    for (const job of b.succeeded) if (job.kind !== 'remote') keysOf(job, held, ignored)
+    for (const op of b.log) if (op.origin === self) held.add(op.key)
+  }
   const out = view ?? { states: new Map<string, RegisterState>(), applied: { ...durable } }
   const applied = out.applied as Record<string, Seq>
   for (let i = p.published; i < log.length; i++) {

@@ -80,6 +80,10 @@ export class Engine {
   private flushTimer: { cancel(): void } | undefined
   private readonly timers: Timers
   private flushDue = false
+  /** The batch whose commit is in progress. */
+  private inflight: Pending | undefined
+  /** The open batch is ready and commits once the one in flight has landed. */
+  private commitWhenLanded = false
   private queue: Job[] = []
   private pumping = false
   private waiters = new Set<Waiter>()
@@ -111,7 +115,7 @@ export class Engine {
   async close(): Promise<void> {
     this.closed = true
     for (const job of this.queue.splice(0)) job.reject(SwarmError.storeClosed())
-    while (this.pumping) await new Promise((r) => setTimeout(r, 5))
+    while (this.pumping || this.inflight !== undefined) await new Promise((r) => setTimeout(r, 5))
     if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
     // Replicated writes still waiting for their commit get it; nothing else is queued any more.
     const open = this.openBatch
@@ -275,7 +279,7 @@ export class Engine {
 
   /** Whether reads here see the write `dot` (it may still be committing if it came from a peer). */
   hasApplied(dot: Dot): boolean {
-    return vvGet(this.early?.applied ?? this.meta.applied, dot.origin) >= dot.seq
+    return vvGet(this.meta.applied, dot.origin) >= dot.seq || (this.early !== undefined && vvGet(this.early.applied, dot.origin) >= dot.seq)
   }
 
   /** Resolves true once every dot is applied here, false after `timeoutMs`. */
@@ -319,13 +323,24 @@ export class Engine {
     if (!this.pumping) void this.pump()
   }
 
+  /**
+   * Feeds queued jobs to the open batch. While a commit is in flight only replicated register
+   * ops are merged (on top of it, and shown at once); everything else waits for it to land, so
+   * the in-flight batch is the only one a local request can be merged on top of uncommitted.
+   */
   private async pump(): Promise<void> {
     this.pumping = true
     try {
-      while (this.queue.length > 0 || this.flushDue) {
+      const max = this.fsync === 'always' ? 1 : this.maxBatchJobs
+      for (;;) {
         const flush = this.flushDue
+        let n = Math.min(max, this.queue.length)
+        if (this.inflight !== undefined) {
+          n = 0
+          while (n < max && n < this.queue.length && onlyRegisterOps(this.queue[n]!)) n++
+        }
+        if (n === 0 && !flush) break
         this.flushDue = false
-        const n = this.fsync === 'always' ? 1 : this.maxBatchJobs
         await this.runBatch(this.queue.splice(0, n), flush)
       }
     } finally {
@@ -336,7 +351,8 @@ export class Engine {
   /**
    * Adds jobs to the open batch (or a new one), then commits it, unless it holds only replicated
    * register writes: those are readable at once (publishEarly), so their commit can wait up to
-   * REMOTE_FLUSH_MS for more and one fsync covers many peer messages instead of one each.
+   * REMOTE_FLUSH_MS for more and one fsync covers many peer messages instead of one each. One
+   * commit is in flight at a time; a batch ready while one is lands when it has landed.
    */
   private async runBatch(jobs: Job[], flush: boolean): Promise<void> {
     const p = this.openBatch ?? this.newPending()
@@ -356,15 +372,26 @@ export class Engine {
       this.armFlush()
       return
     }
+    if (this.inflight !== undefined) {
+      this.openBatch = p
+      this.commitWhenLanded = true
+      return
+    }
     if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
-    await this.commitPending(p)
+    this.inflight = p
+    void this.commitPending(p).finally(() => {
+      this.inflight = undefined
+      if (this.commitWhenLanded) this.flushDue = true
+      this.commitWhenLanded = false
+      if (!this.pumping && (this.flushDue || this.queue.length > 0)) void this.pump()
+    })
   }
 
   private newPending(): Pending {
     const base = new Map<string, RegisterState>()
     const docBase = new Map<string, DocEntry>()
     const batch = new BatchBuilder({
-      nodeId: this.nodeId, clock: this.clock, maxDocBytes: this.maxDocBytes, meta: this.meta,
+      nodeId: this.nodeId, clock: this.clock, maxDocBytes: this.maxDocBytes, meta: this.inflight?.batch.meta ?? this.meta,
       committed: (k) => base.get(k) ?? EMPTY_REGISTER,
       committedDoc: (k) => this.docs.get(k) ?? docBase.get(k)!
     })
@@ -372,9 +399,8 @@ export class Engine {
   }
 
   /**
-   * Pins the committed state of every key the jobs read: the cache may evict an entry while a
-   * batch stays open, and nothing else commits meanwhile, so the pinned state stays the
-   * committed one.
+   * Pins the state every key the jobs read will have once the commit in flight (if any) lands:
+   * the cache may evict an entry while a batch stays open, and nothing else commits meanwhile.
    */
   private async loadBase(p: Pending, jobs: readonly Job[]): Promise<void> {
     const keys = new Set<string>()
@@ -383,7 +409,7 @@ export class Engine {
     const missing: string[] = []
     for (const k of keys) {
       if (p.base.has(k) || p.batch.overlay.has(k)) continue
-      const hit = this.cache.get(k)
+      const hit = this.inflight?.batch.overlay.get(k) ?? this.cache.get(k)
       if (hit !== undefined) p.base.set(k, hit)
       else missing.push(k)
     }
@@ -421,6 +447,15 @@ export class Engine {
       } catch (err) {
         this.early = undefined
         this.stats.failedCommits++
+        // A batch merged on top of this one is void too; its jobs are replicated ops, which
+        // their peers send again.
+        const next = this.openBatch
+        this.openBatch = undefined
+        this.commitWhenLanded = false
+        if (next !== undefined) {
+          for (const e of next.docBase.values()) freeDoc(e.doc)
+          for (const job of next.batch.succeeded) job.reject(err)
+        }
         // Nothing was committed: fail exactly the requests that were going into this commit,
         // and drop the documents changed in memory (they reload from the store).
         for (const [k, d] of batch.docChanges) {
@@ -442,7 +477,7 @@ export class Engine {
         if (v !== EMPTY_REGISTER && allTombstones(v)) this.tombstoned.add(k)
         else this.tombstoned.delete(k)
       }
-      this.early = undefined
+      this.retireEarly(batch.overlay)
       this.stats.commits++
       this.stats.localOps += batch.localOps
       this.stats.remoteOps += batch.remoteOps
@@ -458,9 +493,18 @@ export class Engine {
     }
   }
 
+  /** Drops from the early view what a landed commit made readable from the cache and the store. */
+  private retireEarly(landed: ReadonlyMap<string, RegisterState>): void {
+    const early = this.early
+    if (early === undefined) return
+    if (this.openBatch === undefined || this.openBatch.published === 0) { this.early = undefined; return }
+    // The open batch was merged on top of this one: what it shows stays; this one's entries go.
+    for (const [k, v] of landed) if (early.states.get(k) === v) early.states.delete(k)
+  }
+
   private publishEarly(p: Pending): void {
     const before = p.published
-    this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied)
+    this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied, this.inflight)
     if (p.published !== before && this.early !== undefined) this.wakeWaiters()
   }
 
@@ -473,6 +517,11 @@ export class Engine {
       }
     }
   }
+}
+
+/** A job that may merge on top of a commit in flight: replicated register ops only. */
+function onlyRegisterOps(job: Job): boolean {
+  return job.kind === 'remote' && job.ops.every((op) => op.kind === 'reg')
 }
 
 function allTombstones(s: RegisterState): boolean {

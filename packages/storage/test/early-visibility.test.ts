@@ -107,4 +107,33 @@ describe('replicated writes before their commit', () => {
     expect(await applied).toBe(1)
     expect((await b.store.readMeta()).applied).toEqual({ [A]: 1 })
   })
+
+  it('merge and show while a commit is in flight, except on keys that commit writes locally', async () => {
+    const a = await node(A)
+    await a.e.write([put('j', 'a1')])
+    await a.e.write([put('k', 'a2')])
+    const [opJ, opK] = await a.e.readLog(A, 1, 10)
+    const b = await node(B)
+    b.store.close_()
+    const local = b.e.write([put('k', 'b1')])
+    await turn()
+    expect(b.store.commits).toBe(1)
+    const j = b.e.applyRemote([opJ!])
+    await turn()
+    // The commit of b1 is still in flight: A:1 is shown all the same.
+    expect(text(await b.e.get('j'))).toBe('a1')
+    expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
+    const k = b.e.applyRemote([opK!])
+    await turn()
+    // k's state now holds the unacknowledged b1: neither it nor A:2 is shown yet.
+    expect(await b.e.get('k')).toBeUndefined()
+    expect(b.e.hasApplied({ origin: A, seq: 2 })).toBe(false)
+    b.store.open_()
+    await local
+    b.timers.fire()
+    expect([await j, await k]).toEqual([1, 1])
+    expect(text(await b.e.get('k'))).toBe('a2,b1')
+    expect(b.e.applied).toEqual({ [A]: 2, [B]: 1 })
+    expect(b.store.commits).toBe(2)
+  })
 })
