@@ -84,7 +84,11 @@ function clusterSection(result) {
     const single = entry(result, 'single-put-100b/p1/swarmkv')
     lines.push(table([...LOAD_HEAD.slice(0, 11), 'cluster / single node'], [loadRow(put, single)]), '')
     lines.push(`All three nodes share the server core: every write is applied three times (once per node) on that one core, so the cluster total is bounded by a third of the core's write capacity, not by the network. ` +
-      `Server CPU and RSS are summed over the three nodes. The cluster held identical digests ${fmt(put.convergedAfterMs)} ms after the last load stopped.`, '')
+      `Server CPU and RSS are summed over the three nodes. ` +
+      (put.replicatedPerSec !== undefined
+        ? `Of the ${fmt(put.reqPerSec)} writes/s the masters acknowledged, every node applied ${fmt(put.replicatedPerSec)}/s within the same window (the slowest node's count from /metrics): that is the cluster's replicated maximum, the rate the lag runs below take half of. Above it the replicas fall behind; after the closed-loop runs the cluster converged in ${fmt(put.drainedAfterMs)} ms. `
+        : '') +
+      `The cluster held identical digests ${fmt(put.convergedAfterMs)} ms after the last load stopped.`, '')
   }
   if (lags.length > 0) {
     const rows = lags.map((e) => [
@@ -99,7 +103,7 @@ function clusterSection(result) {
     lines.push('### Replication visibility lag', '')
     lines.push(table(['Load', 'background req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'minus read RTT p50 / p99', 'read RTT p50 / p99', 'p99 by reading node', 'samples'], rows), '')
     lines.push('Lag is the time from a write\'s acknowledgement on one master to its visibility on each other node. swarmkv: a probe writes ' +
-      `${result.settings.lagProbeRate} keys/s alternately on both masters while a background PUT load runs on both masters (idle: none; half: half the measured maximum, sent open-loop at that steady rate, one request every 1/rate s, by the load generator's own paced client, since autocannon's rate limit spends each connection's per-second quota back to back and then idles, i.e. the maximum rate for half of every second; max: autocannon closed loop), ` +
+      `${result.settings.lagProbeRate} keys/s alternately on both masters while a background PUT load runs on both masters (idle: none; half: half the replicated maximum above, sent open-loop at that steady rate, one request every 1/rate s, by the load generator's own paced client, since autocannon's rate limit spends each connection's per-second quota back to back and then idles, i.e. the maximum rate for half of every second; max: autocannon closed loop), ` +
       'and right after each ack sends `GET /kv/<key>?wait=5000` with `X-After: <token>` to the other nodes, which answer once they applied it. ' +
       'The raw figure includes that read\'s response; the same read sent to the writer (already applied) gives the read round trip, subtracted in the "minus read RTT" column (a lower bound). ' +
       'The read round trip\'s own p99 is the noise floor of this machine at that load: a lag p99 near it is mostly scheduling, not replication. ' +
