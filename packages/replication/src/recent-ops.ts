@@ -1,26 +1,36 @@
 import type { NodeId, Op, Seq } from '@swarmkv/core'
 
+/** One origin's ops, contiguous in seq: `ops[head..]` are held; the slots before are evicted. */
+interface Run {
+  ops: Op[]
+  head: number
+}
+
 /**
  * The most recently committed ops of every origin, kept in memory so live streaming rarely
  * reads the log from disk. Bounded by a byte budget; the oldest ops are evicted first.
+ * Eviction advances a head index instead of shifting the array: a full buffer holds some 150,000
+ * ops, and Array#shift on an array that large moves every element (it lives in V8's large-object
+ * space, where the array cannot be trimmed in place), which cost ~100 us per committed op.
  */
 export class RecentOps {
-  private readonly byOrigin = new Map<NodeId, Op[]>()
+  private readonly byOrigin = new Map<NodeId, Run>()
   private bytes = 0
 
   constructor(private readonly maxBytes: number = 32 * 1024 * 1024) {}
 
   append(ops: readonly Op[]): void {
     for (const op of ops) {
-      let q = this.byOrigin.get(op.origin)
-      if (q === undefined) this.byOrigin.set(op.origin, (q = []))
-      const last = q[q.length - 1]
-      // Keep each deque contiguous in seq; a jump (never expected) resets it.
+      let run = this.byOrigin.get(op.origin)
+      if (run === undefined) this.byOrigin.set(op.origin, (run = { ops: [], head: 0 }))
+      const last = run.ops.length > run.head ? run.ops[run.ops.length - 1] : undefined
+      // Keep each run contiguous in seq; a jump (never expected) resets it.
       if (last !== undefined && op.seq !== last.seq + 1) {
-        for (const o of q) this.bytes -= sizeOf(o)
-        q.length = 0
+        for (let i = run.head; i < run.ops.length; i++) this.bytes -= sizeOf(run.ops[i]!)
+        run.ops = []
+        run.head = 0
       }
-      q.push(op)
+      run.ops.push(op)
       this.bytes += sizeOf(op)
     }
     this.evict()
@@ -28,21 +38,29 @@ export class RecentOps {
 
   /** Ops of `origin` from `from` on, or undefined when they are no longer (or not yet) held. */
   read(origin: NodeId, from: Seq, limit: number): Op[] | undefined {
-    const q = this.byOrigin.get(origin)
-    const first = q?.[0]
-    if (q === undefined || first === undefined || from < first.seq) return undefined
-    const i = from - first.seq
-    if (i >= q.length) return undefined
-    return q.slice(i, i + limit)
+    const run = this.byOrigin.get(origin)
+    const first = run?.ops[run.head]
+    if (run === undefined || first === undefined || from < first.seq) return undefined
+    const i = run.head + (from - first.seq)
+    if (i >= run.ops.length) return undefined
+    return run.ops.slice(i, i + limit)
   }
 
   private evict(): void {
     while (this.bytes > this.maxBytes) {
-      let biggest: Op[] | undefined
-      for (const q of this.byOrigin.values()) if (biggest === undefined || q.length > biggest.length) biggest = q
-      const dropped = biggest?.shift()
-      if (dropped === undefined) return
-      this.bytes -= sizeOf(dropped)
+      let biggest: Run | undefined
+      for (const run of this.byOrigin.values()) {
+        if (biggest === undefined || run.ops.length - run.head > biggest.ops.length - biggest.head) biggest = run
+      }
+      if (biggest === undefined || biggest.head >= biggest.ops.length) return
+      this.bytes -= sizeOf(biggest.ops[biggest.head]!)
+      biggest.ops[biggest.head] = undefined as unknown as Op
+      biggest.head++
+      // Drop the evicted slots once they are half the array: amortised O(1) per op.
+      if (biggest.head > 1024 && biggest.head * 2 > biggest.ops.length) {
+        biggest.ops = biggest.ops.slice(biggest.head)
+        biggest.head = 0
+      }
     }
   }
 }
