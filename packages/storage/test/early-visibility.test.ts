@@ -137,3 +137,38 @@ describe('replicated writes before their commit', () => {
     expect(b.store.commits).toBe(2)
   })
 })
+
+/** A store whose log clearing waits until the test lets it go. */
+class SlowClearStore extends MemoryStore {
+  private release: () => void = () => {}
+  private readonly gate = new Promise<void>((r) => { this.release = r })
+  go(): void { this.release() }
+  override async clearLog(...args: Parameters<MemoryStore['clearLog']>): Promise<void> {
+    await this.gate
+    return super.clearLog(...args)
+  }
+}
+
+describe('compaction', () => {
+  it('drops the log beside later writes instead of holding them up', async () => {
+    const store = new SlowClearStore()
+    await store.open()
+    let t = 1000
+    const e = new Engine(store, { nodeId: A, clock: new HybridClock({ now: () => t++ }) })
+    await e.open()
+    for (let i = 0; i < 5; i++) await e.write([put(`k${i}`, 'v')])
+    const compacted = e.compact({ [A]: 5 })
+    await turn()
+    // The log is still being cleared: a write goes through all the same.
+    const [w] = await e.write([put('k9', 'v')])
+    expect(w!.dot.seq).toBe(6)
+    let done = false
+    void compacted.then(() => { done = true })
+    await turn()
+    expect(done).toBe(false)
+    store.go()
+    expect(await compacted).toEqual({ [A]: 5 })
+    expect(e.floor).toEqual({ [A]: 5 })
+    expect((await e.readLog(A, 1, 10)).map((o) => o.seq)).toEqual([6])
+  })
+})
