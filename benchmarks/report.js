@@ -134,7 +134,7 @@ function growthSection(result) {
     '',
     `Overall ${fmt(g.reqPerSec)} req/s (p50 ${ms(g.latencyMs.p50)} ms, p99 ${ms(g.latencyMs.p99)} ms, ${fmt(g.errors + g.non2xx)} errors), peak RSS ${fmt(g.serverRssMiB)} MiB, data dir ${fmt(g.finalDataDirMiB, 1)} MiB at the end. ` +
       `Throughput of the last windows / the first: **${times(g.decay.lastToFirst)}** (${g.decay.decayed ? 'DECAYED' : 'no decay'}; threshold ${g.decay.threshold}x). ` +
-      `The node runs standalone (no --secret): the live data is about ${fmt((g.settings.keySpace * (1 - Math.exp(-g.requests / g.settings.keySpace)) * (g.settings.valueBytes + 8)) / 2 ** 20, 1)} MiB of keys and values (the expected number of distinct keys written); the data dir also holds the replication log, one entry per write, which only a replicating node compacts.`,
+      `The node runs standalone (no --secret): the live data is about ${fmt((g.settings.keySpace * (1 - Math.exp(-g.requests / g.settings.keySpace)) * (g.settings.valueBytes + 8)) / 2 ** 20, 1)} MiB of keys and values (the expected number of distinct keys written); the data dir also holds the replication log (every write since the last compaction; the node compacts it every 60 s, the drops in the data dir column) and LevelDB files not yet compacted.`,
     '',
     table(['Window end s', 'ops done', 'req/s in window', 'RSS MiB', 'data dir MiB', 'other load on server core'], rows),
     ''
