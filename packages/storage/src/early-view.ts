@@ -9,10 +9,16 @@ export interface Pending {
   readonly base: Map<string, RegisterState>
   /** Documents loaded for the batch that were not in the cache. */
   readonly docBase: Map<string, DocEntry>
-  /** Origins with an op that cannot be shown before the commit. */
+  /** Origins with an op that cannot be shown before the commit (here or in `below`). */
   readonly late: Set<NodeId>
+  /** Keys whose early-view entry this batch set. */
+  readonly shown: Set<string>
   /** How much of the batch's log extendEarlyView has looked at. */
   published: number
+  /** The batch that was in flight when this one started: its states are this one's base. */
+  readonly below: Pending | undefined
+  /** Set when this batch's commit failed: a batch built on it is void. */
+  failure: unknown
 }
 
 /** What reads see of a batch before its commit: some key states, and the applied vector they complete. */
@@ -47,6 +53,8 @@ export function extendEarlyView(
     for (const job of b.succeeded) if (job.kind !== 'remote') keysOf(job, held, ignored)
     for (const op of b.log) if (op.origin === self) held.add(op.key)
   }
+  // An origin held back beneath stays held back here: raising it would claim its op beneath.
+  if (below !== undefined) for (const o of below.late) p.late.add(o)
   const out = view ?? { states: new Map<string, RegisterState>(), applied: { ...durable } }
   const applied = out.applied as Record<string, Seq>
   for (let i = p.published; i < log.length; i++) {
@@ -57,6 +65,7 @@ export function extendEarlyView(
     const op = log[i]!
     if (op.origin === self || op.kind !== 'reg' || held.has(op.key)) continue
     out.states.set(op.key, batch.overlay.get(op.key)!)
+    p.shown.add(op.key)
     if (!p.late.has(op.origin)) applied[op.origin] = Math.max(applied[op.origin] ?? 0, op.seq)
   }
   p.published = log.length

@@ -130,8 +130,8 @@ export class Engine {
   }
 
   get seq(): Seq { return this.meta.seq }
-  /** What this node has durably applied: what it tells peers and compacts by. */
   get refusedStamps(): number { return this.clock.refusedStamps }
+  /** What this node has durably applied: what it tells peers and compacts by. */
   get applied(): VersionVector { return this.meta.applied }
   /** Per origin, the log has no op at or below this seq: a peer that needs one gets a state transfer. */
   get floor(): VersionVector { return this.meta.floor }
@@ -343,7 +343,8 @@ export class Engine {
         let n = Math.min(max, this.queue.length)
         if (this.inflight !== undefined) {
           n = 0
-          while (n < max && n < this.queue.length && onlyRegisterOps(this.queue[n]!)) n++
+          const room = this.openBatch === undefined || this.hasRoom(this.openBatch)
+          while (room && n < max && n < this.queue.length && onlyRegisterOps(this.queue[n]!)) n++
         }
         if (n === 0 && !flush) break
         this.flushDue = false
@@ -361,36 +362,47 @@ export class Engine {
    * commit is in flight at a time; a batch ready while one is lands when it has landed.
    */
   private async runBatch(jobs: Job[], flush: boolean): Promise<void> {
-    const p = this.openBatch ?? this.newPending()
-    this.openBatch = undefined
+    // The batch stays the open one while it loads, so a commit failing or landing meanwhile sees it.
+    const p = this.openBatch ?? (this.openBatch = this.newPending())
     try {
       await this.loadBase(p, jobs)
     } catch (err) {
       for (const job of jobs) job.reject(err)
-      if (p.batch.succeeded.length > 0) { this.openBatch = p; this.armFlush() }
-      else for (const e of p.docBase.values()) freeDoc(e.doc)
+      if (this.openBatch === p && p.batch.succeeded.length === 0) this.discard(p)
+      else if (this.openBatch === p) this.armFlush()
+      return
+    }
+    if (this.openBatch !== p) {
+      // The commit it was built on failed meanwhile (commitPending voided it).
+      for (const job of jobs) job.reject(p.below?.failure ?? SwarmError.storeClosed())
+      this.discard(p)
       return
     }
     for (const job of jobs) p.batch.add(job)
     this.publishEarly(p)
     if (!flush && !this.closed && this.canDefer(p)) {
-      this.openBatch = p
       this.armFlush()
       return
     }
     if (this.inflight !== undefined) {
-      this.openBatch = p
       this.commitWhenLanded = true
       return
     }
+    this.openBatch = undefined
     if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
     this.inflight = p
-    void this.commitPending(p).finally(() => {
-      this.inflight = undefined
+    void this.commitPending(p).then(() => {
       if (this.commitWhenLanded) this.flushDue = true
       this.commitWhenLanded = false
       if (!this.pumping && (this.flushDue || this.queue.length > 0)) void this.pump()
     })
+  }
+
+  /** Frees what a batch that will not commit loaded. */
+  private discard(p: Pending): void {
+    if (this.openBatch === p) this.openBatch = undefined
+    for (const e of p.docBase.values()) freeDoc(e.doc)
+    p.docBase.clear()
   }
 
   private newPending(): Pending {
@@ -401,7 +413,7 @@ export class Engine {
       committed: (k) => base.get(k) ?? EMPTY_REGISTER,
       committedDoc: (k) => this.docs.get(k) ?? docBase.get(k)!
     })
-    return { batch, base, docBase, late: new Set(), published: 0 }
+    return { batch, base, docBase, late: new Set(), shown: new Set(), published: 0, below: this.inflight, failure: undefined }
   }
 
   /**
@@ -428,8 +440,12 @@ export class Engine {
 
   private canDefer(p: Pending): boolean {
     const b = p.batch
-    return b.changed && b.docChanges.size === 0 && b.log.length < REMOTE_FLUSH_OPS &&
-      b.succeeded.length < this.maxBatchJobs && b.succeeded.every((j) => j.kind === 'remote')
+    return this.fsync !== 'always' && b.changed && b.docChanges.size === 0 && this.hasRoom(p) &&
+      b.succeeded.every((j) => j.kind === 'remote')
+  }
+
+  private hasRoom(p: Pending): boolean {
+    return p.batch.log.length < REMOTE_FLUSH_OPS && p.batch.succeeded.length < this.maxBatchJobs
   }
 
   private armFlush(): void {
@@ -451,15 +467,16 @@ export class Engine {
         const deletedRegisters = [...batch.overlay].filter(([, s]) => s === EMPTY_REGISTER).map(([k]) => k)
         await this.store.commit({ registers, deletedRegisters, docs: docs.writes, log: batch.log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
+        if (this.inflight === p) this.inflight = undefined
+        p.failure = err
         this.early = undefined
         this.stats.failedCommits++
-        // A batch merged on top of this one is void too; its jobs are replicated ops, which
-        // their peers send again.
+        // A batch merged on top of this one is void too (also one still loading: runBatch sees
+        // it is no longer the open batch); its jobs are replicated ops, which their peers send again.
         const next = this.openBatch
-        this.openBatch = undefined
-        this.commitWhenLanded = false
-        if (next !== undefined) {
-          for (const e of next.docBase.values()) freeDoc(e.doc)
+        if (next !== undefined && next.below === p) {
+          this.discard(next)
+          this.commitWhenLanded = false
           for (const job of next.batch.succeeded) job.reject(err)
         }
         // Nothing was committed: fail exactly the requests that were going into this commit,
@@ -474,6 +491,7 @@ export class Engine {
         for (const job of batch.succeeded) job.reject(err)
         return
       }
+      if (this.inflight === p) this.inflight = undefined
       this.meta = meta
       // The floor is committed first, so a crash here leaves extra ops, never a hole. Dropping
       // the ops runs beside later commits (they only append above the floor): a compaction
@@ -490,6 +508,7 @@ export class Engine {
       this.stats.localOps += batch.localOps
       this.stats.remoteOps += batch.remoteOps
     }
+    if (this.inflight === p) this.inflight = undefined
     // Loaded documents join the cache (the LRU frees what it evicts); changed ones replace theirs.
     for (const [k, e] of docBase) if (!docs.entries.has(k)) this.docs.set(k, e)
     for (const [k, e] of docs.entries) this.docs.set(k, e)
@@ -505,13 +524,18 @@ export class Engine {
     for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(() => {})
   }
 
-  /** Drops from the early view what a landed commit made readable from the cache and the store. */
+  /**
+   * Drops from the early view what a landed commit made readable from the cache and the store:
+   * every key it wrote, except those the open batch (merged on top of it) shows itself, whose
+   * entry is newer. A key shown before a local write joined the landed batch goes too: the
+   * committed state now holds both.
+   */
   private retireEarly(landed: ReadonlyMap<string, RegisterState>): void {
     const early = this.early
     if (early === undefined) return
-    if (this.openBatch === undefined || this.openBatch.published === 0) { this.early = undefined; return }
-    // The open batch was merged on top of this one: what it shows stays; this one's entries go.
-    for (const [k, v] of landed) if (early.states.get(k) === v) early.states.delete(k)
+    const open = this.openBatch
+    if (open === undefined || open.shown.size === 0) { this.early = undefined; return }
+    for (const k of landed.keys()) if (!open.shown.has(k)) early.states.delete(k)
   }
 
   private publishEarly(p: Pending): void {

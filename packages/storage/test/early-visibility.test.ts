@@ -172,3 +172,101 @@ describe('compaction', () => {
     expect((await e.readLog(A, 1, 10)).map((o) => o.seq)).toEqual([6])
   })
 })
+
+/** A gated store whose next commit fails once the gate opens. */
+class FailingStore extends GatedStore {
+  failNext = false
+  override async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
+    const fail = this.failNext
+    this.failNext = false
+    if (!fail) return super.commit(batch, opts)
+    await super.commit({ registers: [], docs: [], log: [], meta: await this.readMeta() }, opts)
+    throw new Error('disk on fire')
+  }
+}
+
+describe('a batch merged on top of a commit in flight', () => {
+  it('keeps no stale entry once that commit lands with a local write on a key shown before', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', 'a1')])
+    await a.e.write([put('j', 'a2')])
+    const [opK, opJ] = await a.e.readLog(A, 1, 10)
+    const b = await node(B)
+    const k = b.e.applyRemote([opK!])
+    await turn()
+    expect(text(await b.e.get('k'))).toBe('a1')
+    b.store.close_()
+    const local = b.e.write([put('k', 'b1')])
+    await turn()
+    const j = b.e.applyRemote([opJ!])
+    await turn()
+    expect(text(await b.e.get('j'))).toBe('a2')
+    b.store.open_()
+    await local
+    // The landed commit holds a1 and b1 (b1's write saw a1): the early entry for k is gone.
+    expect(text(await b.e.get('k'))).toBe('b1')
+    expect(text(await b.e.get('j'))).toBe('a2')
+    b.timers.fire()
+    expect([await k, await j]).toEqual([1, 1])
+  })
+
+  it('does not claim an origin whose op beneath it is not shown', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', 'a1')])
+    await a.e.write([put('m', 'a2')])
+    const [opK, opM] = await a.e.readLog(A, 1, 10)
+    const b = await node(B)
+    b.store.close_()
+    const first = b.e.write([put('x', 'b0')])
+    await turn()
+    // Both wait behind that commit, then go into one batch: A:1 shares k with a local write.
+    const local = b.e.write([put('k', 'b1')])
+    const k = b.e.applyRemote([opK!])
+    b.store.open_()
+    b.store.close_()
+    await first
+    await turn()
+    expect(b.store.commits).toBe(2)
+    expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(false)
+    // A:2 merges on top of that commit in flight and is shown, but A stays unclaimed beneath it.
+    const m = b.e.applyRemote([opM!])
+    await turn()
+    expect(text(await b.e.get('m'))).toBe('a2')
+    expect(b.e.hasApplied({ origin: A, seq: 2 })).toBe(false)
+    b.store.open_()
+    await Promise.all([local, k])
+    expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
+    b.timers.fire()
+    expect(await m).toBe(1)
+    expect(b.e.applied).toEqual({ [A]: 2, [B]: 2 })
+  })
+
+  it('fails with it when it fails, and nothing it claimed is committed', async () => {
+    const a = await node(A)
+    await a.e.write([put('k1', 'a1')])
+    await a.e.write([put('k2', 'a2')])
+    const [op1, op2] = await a.e.readLog(A, 1, 10)
+    const store = new FailingStore()
+    await store.open()
+    const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), timers: new ManualTimers() })
+    await e.open()
+    store.close_()
+    store.failNext = true
+    const local = e.write([put('x', 'b1')])
+    const r1 = e.applyRemote([op1!])
+    await turn()
+    const r2 = e.applyRemote([op2!])
+    await turn()
+    store.open_()
+    await expect(local).rejects.toThrow('disk on fire')
+    await expect(r1).rejects.toThrow('disk on fire')
+    await expect(r2).rejects.toThrow('disk on fire')
+    expect(e.applied).toEqual({})
+    expect((await store.readMeta()).applied).toEqual({})
+    // The ops come again (from their peer) and apply from the start.
+    const again = e.applyRemote([op1!, op2!])
+    await e.close()
+    expect(await again).toBe(2)
+    expect((await store.readMeta()).applied).toEqual({ [A]: 2 })
+  })
+})
