@@ -3,7 +3,7 @@ import {
   CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
   type NodeId, type Op, type Seq, type VersionVector
 } from '@swarmkv/core'
-import { ApplyError, type Engine } from '@swarmkv/storage'
+import { ApplyError, type Engine, type StateTransfer } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler } from './connection.js'
 import { authProof, verifyProof } from './auth.js'
 import {
@@ -95,6 +95,7 @@ export class PeerSession {
   private readonly stateEndMsg: Message<StateEndMessage>
   /** Set while the peer is sending this node a state transfer. */
   private receivingState: VersionVector | undefined
+  private transfer: StateTransfer = { failed: false }
   private drainWaiters: Array<() => void> = []
   private readonly sent = new Map<NodeId, Seq>()
   private readonly remoteId: NodeId
@@ -276,6 +277,7 @@ export class PeerSession {
   private onStateBegin(m: StateBeginMessage): void {
     if (this.phase !== 'streaming' || this.receivingState !== undefined) throw new ProtocolError('state transfer out of order')
     this.receivingState = m.applied
+    this.transfer = { failed: false }
     this.deps.stats.stateTransfersReceived++
   }
 
@@ -283,7 +285,7 @@ export class PeerSession {
     if (this.phase !== 'streaming' || this.receivingState === undefined) throw new ProtocolError('state chunk outside a transfer')
     const n = m.registers.length + m.docs.length
     this.inflight += n
-    return this.deps.engine.applyState(m.registers, m.docs).then(
+    return this.deps.engine.applyState(m.registers, m.docs, this.transfer).then(
       () => { this.inflight -= n },
       (err: unknown) => {
         this.inflight -= n
@@ -297,7 +299,7 @@ export class PeerSession {
     if (this.phase !== 'streaming' || begun === undefined) throw new ProtocolError('state end outside a transfer')
     if (JSON.stringify(vvEntries(begun)) !== JSON.stringify(vvEntries(m.applied))) throw new ProtocolError('state end does not match its begin')
     this.receivingState = undefined
-    return this.deps.engine.finishState(m.applied).then(() => this.scheduleAck())
+    return this.deps.engine.finishState(m.applied, this.transfer).then(() => this.scheduleAck())
   }
 
   /** Whether the peer lacks ops this node no longer has in its log. */

@@ -38,13 +38,18 @@ export class ApplyError extends Error {
   }
 }
 
+/** One state transfer being received: a chunk that failed makes its end fail too. */
+export interface StateTransfer {
+  failed: boolean
+}
+
 /** A request to the single writer. */
 export type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
   | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
   | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
-  | { kind: 'stateEnd'; applied: VersionVector; resolve: () => void; reject: (e: unknown) => void }
+  | { kind: 'stateEnd'; applied: VersionVector; transfer: StateTransfer; resolve: () => void; reject: (e: unknown) => void }
   | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
   | { kind: 'gc'; keys: readonly string[]; stable: VersionVector; resolve: (n: number) => void; reject: (e: unknown) => void }
 
@@ -252,6 +257,8 @@ export class BatchBuilder {
   }
 
   private stateEnd(job: Extract<Job, { kind: 'stateEnd' }>): void {
+    // Chunks are merged in order before their end: a failed one has marked the transfer by now.
+    if (job.transfer.failed) throw new Error('a chunk of this state transfer was not applied')
     for (const [o, s] of Object.entries(job.applied) as Array<[NodeId, Seq]>) {
       const had = this.applied[o] ?? 0
       if (s <= had) continue

@@ -7,9 +7,9 @@ import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
 import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
-import { BatchBuilder, collectable, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type WriteResult } from './batch-builder.js'
+import { BatchBuilder, collectable, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type WriteResult } from './batch-builder.js'
 
-export type { DocMutation, DocResult, LocalWrite, WriteResult } from './batch-builder.js'
+export type { DocMutation, DocResult, LocalWrite, StateTransfer, WriteResult } from './batch-builder.js'
 export { ApplyError } from './batch-builder.js'
 
 export type FsyncMode = 'always' | 'batch' | 'off'
@@ -144,18 +144,22 @@ export class Engine {
   /**
    * Merges key states received in a state transfer (registers by the register merge, documents
    * by loading their saved bytes into what is here). Idempotent; applied vectors do not move
-   * until finishState, so an interrupted transfer leaves nothing claimed that is not here.
+   * until finishState, so an interrupted transfer leaves nothing claimed that is not here. A
+   * chunk that fails marks `transfer`, and its finishState then fails too.
    */
-  applyState(registers: ReadonlyArray<readonly [string, RegisterState]>, docs: ReadonlyArray<readonly [string, DocRecord]>): Promise<number> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'state', registers, docs, resolve, reject }))
+  applyState(registers: ReadonlyArray<readonly [string, RegisterState]>, docs: ReadonlyArray<readonly [string, DocRecord]>, transfer: StateTransfer): Promise<number> {
+    return new Promise((resolve, reject) => this.enqueue({
+      kind: 'state', registers, docs, resolve,
+      reject: (e) => { transfer.failed = true; reject(e instanceof Error ? e : new Error(String(e))) }
+    }))
   }
 
   /**
    * Ends a state transfer whose states covered `applied`: this node now has those writes. Its log
    * lacks the ops it skipped, so its floor rises to match (peers needing them get a transfer).
    */
-  finishState(applied: VersionVector): Promise<void> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, resolve, reject }))
+  finishState(applied: VersionVector, transfer: StateTransfer): Promise<void> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, transfer, resolve, reject }))
   }
 
   /**

@@ -270,3 +270,27 @@ describe('a batch merged on top of a commit in flight', () => {
     expect((await store.readMeta()).applied).toEqual({ [A]: 2 })
   })
 })
+
+describe('a state transfer', () => {
+  it('whose chunk failed does not end: the applied vector and floor stay', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', 'a1')])
+    const state = (await a.e.get('k'))!
+    const store = new FailingStore()
+    await store.open()
+    const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), timers: new ManualTimers() })
+    await e.open()
+    const transfer = { failed: false }
+    store.failNext = true
+    await expect(e.applyState([['k', state]], [], transfer)).rejects.toThrow('disk on fire')
+    await expect(e.finishState({ [A]: 1 }, transfer)).rejects.toThrow('not applied')
+    expect(e.applied).toEqual({})
+    expect(e.floor).toEqual({})
+    // A transfer whose chunks all landed ends normally.
+    const again = { failed: false }
+    await e.applyState([['k', state]], [], again)
+    await e.finishState({ [A]: 1 }, again)
+    expect(e.applied).toEqual({ [A]: 1 })
+    expect(text(await e.get('k'))).toBe('a1')
+  })
+})
