@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HybridClock, winner, type NodeId, type RegisterState } from '@swarmkv/core'
+import { HybridClock, winner, type NodeId, type Op, type RegisterState } from '@swarmkv/core'
 import { Engine, MemoryStore, type LocalWrite, type Timers } from '@swarmkv/storage'
 import type { CommitBatch } from '../src/store.js'
 
@@ -33,6 +33,13 @@ class ManualTimers implements Timers {
   }
   get armed(): number { return this.fns.length }
   fire(): void { for (const f of this.fns.splice(0)) f() }
+}
+
+/** The ops of a node A that made these writes, in order. */
+async function opsOfA(...writes: Array<[string, string]>): Promise<Op[]> {
+  const a = await node(A)
+  for (const [k, v] of writes) await a.e.write([put(k, v)])
+  return a.e.readLog(A, 1, 100)
 }
 
 async function node(id: NodeId) {
@@ -109,10 +116,7 @@ describe('replicated writes before their commit', () => {
   })
 
   it('merge and show while a commit is in flight, except on keys that commit writes locally', async () => {
-    const a = await node(A)
-    await a.e.write([put('j', 'a1')])
-    await a.e.write([put('k', 'a2')])
-    const [opJ, opK] = await a.e.readLog(A, 1, 10)
+    const [opJ, opK] = await opsOfA(['j', 'a1'], ['k', 'a2'])
     const b = await node(B)
     b.store.close_()
     const local = b.e.write([put('k', 'b1')])
@@ -187,10 +191,7 @@ class FailingStore extends GatedStore {
 
 describe('a batch merged on top of a commit in flight', () => {
   it('keeps no stale entry once that commit lands with a local write on a key shown before', async () => {
-    const a = await node(A)
-    await a.e.write([put('k', 'a1')])
-    await a.e.write([put('j', 'a2')])
-    const [opK, opJ] = await a.e.readLog(A, 1, 10)
+    const [opK, opJ] = await opsOfA(['k', 'a1'], ['j', 'a2'])
     const b = await node(B)
     const k = b.e.applyRemote([opK!])
     await turn()
@@ -211,10 +212,7 @@ describe('a batch merged on top of a commit in flight', () => {
   })
 
   it('does not claim an origin whose op beneath it is not shown', async () => {
-    const a = await node(A)
-    await a.e.write([put('k', 'a1')])
-    await a.e.write([put('m', 'a2')])
-    const [opK, opM] = await a.e.readLog(A, 1, 10)
+    const [opK, opM] = await opsOfA(['k', 'a1'], ['m', 'a2'])
     const b = await node(B)
     b.store.close_()
     const first = b.e.write([put('x', 'b0')])
@@ -242,10 +240,7 @@ describe('a batch merged on top of a commit in flight', () => {
   })
 
   it('fails with it when it fails, and nothing it claimed is committed', async () => {
-    const a = await node(A)
-    await a.e.write([put('k1', 'a1')])
-    await a.e.write([put('k2', 'a2')])
-    const [op1, op2] = await a.e.readLog(A, 1, 10)
+    const [op1, op2] = await opsOfA(['k1', 'a1'], ['k2', 'a2'])
     const store = new FailingStore()
     await store.open()
     const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), timers: new ManualTimers() })
