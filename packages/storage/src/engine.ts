@@ -72,8 +72,8 @@ export class Engine {
   private readonly maxDocBytes: number
   private meta: NodeMeta = { seq: 0, applied: {}, floor: {} }
   /**
-   * While a commit is in flight: the replicated register writes it carries that are readable
-   * already, and the applied vector they complete (see publishEarly). Undefined otherwise.
+   * The replicated register writes of the open and in-flight batches that are readable before
+   * their commit, and the applied vector they complete (early-view.ts). Undefined when none.
    */
   private early: EarlyView | undefined
   private openBatch: Pending | undefined
@@ -495,7 +495,6 @@ export class Engine {
         for (const job of batch.succeeded) job.reject(err)
         return
       }
-      if (this.inflight === p) this.inflight = undefined
       this.meta = meta
       // The floor is committed first, so a crash here leaves extra ops, never a hole. Dropping
       // the ops runs beside later commits (they only append above the floor): a compaction

@@ -54,10 +54,9 @@ async function node(id: NodeId) {
 
 describe('replicated writes before their commit', () => {
   it('are readable at once, while the durable vector and the commit wait for the flush', async () => {
-    const a = await node(A)
-    await a.e.write([put('k', 'a1')])
+    const ops = await opsOfA(['k', 'a1'])
     const b = await node(B)
-    const applied = b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    const applied = b.e.applyRemote(ops)
     await turn()
     expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
     expect(text(await b.e.get('k'))).toBe('a1')
@@ -70,9 +69,7 @@ describe('replicated writes before their commit', () => {
   })
 
   it('share one commit across peer messages', async () => {
-    const a = await node(A)
-    for (let i = 1; i <= 3; i++) await a.e.write([put(`k${i}`, `a${i}`)])
-    const ops = await a.e.readLog(A, 1, 10)
+    const ops = await opsOfA(['k1', 'a1'], ['k2', 'a2'], ['k3', 'a3'])
     const b = await node(B)
     const done = Promise.all(ops.map((op) => b.e.applyRemote([op])))
     await turn()
@@ -84,10 +81,9 @@ describe('replicated writes before their commit', () => {
   })
 
   it('a local write joining the batch commits it, and is not shown before its commit', async () => {
-    const a = await node(A)
-    await a.e.write([put('k', 'a1')])
+    const ops = await opsOfA(['k', 'a1'])
     const b = await node(B)
-    const applied = b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    const applied = b.e.applyRemote(ops)
     await turn()
     b.store.close_()
     const local = b.e.write([{ ...put('k', 'b1'), context: {} }])
@@ -105,10 +101,9 @@ describe('replicated writes before their commit', () => {
   })
 
   it('close commits what is still waiting for the flush', async () => {
-    const a = await node(A)
-    await a.e.write([put('k', 'a1')])
+    const ops = await opsOfA(['k', 'a1'])
     const b = await node(B)
-    const applied = b.e.applyRemote(await a.e.readLog(A, 1, 10))
+    const applied = b.e.applyRemote(ops)
     await turn()
     await b.e.close()
     expect(await applied).toBe(1)
