@@ -35,9 +35,17 @@ function safeUint(state: State): number {
   return n
 }
 
+/** Hex digit values by char code (node ids are validated lowercase hex before they get here). */
+const HEX = new Uint8Array(128)
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
+
 export const nodeIdEncoding: Encoding<NodeId> = {
   preencode(state) { state.end += 8 },
-  encode(state, id) { c.raw.hex.encode(state, id) },
+  encode(state, id) {
+    const buf = state.buffer!
+    for (let i = 0; i < 8; i++) buf[state.start + i] = (HEX[id.charCodeAt(2 * i)]! << 4) | HEX[id.charCodeAt(2 * i + 1)]!
+    state.start += 8
+  },
   decode(state) {
     check(state.end - state.start >= 8, 'node id')
     const bytes = c.fixed(8).decode(state)

@@ -47,7 +47,17 @@ export function vvCompare(a: VersionVector, b: VersionVector): Ordering {
 
 /** Entries in origin order, zeros dropped: the canonical form used for encoding and hashing. */
 export function vvEntries(v: VersionVector): Array<[NodeId, Seq]> {
-  return (Object.entries(v) as Array<[NodeId, Seq]>).filter(([, s]) => s > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  // On every write path (encoding, ETags, headers) and vectors are short: an insertion sort over
+  // a plain loop, without the intermediate arrays of entries/filter/sort.
+  const out: Array<[NodeId, Seq]> = []
+  for (const k in v) {
+    const s = v[k as NodeId]!
+    if (!(s > 0)) continue
+    let i = out.length
+    while (i > 0 && out[i - 1]![0] > k) i--
+    out.splice(i, 0, [k as NodeId, s])
+  }
+  return out
 }
 
 export function vvFromEntries(entries: Iterable<readonly [NodeId, Seq]>): VersionVector {
@@ -65,8 +75,16 @@ export function vvLag(ahead: VersionVector, behind: VersionVector): number {
 
 /** The text form `origin:seq,origin:seq` used by the X-Context header. Empty vector: empty string. */
 export function formatVV(v: VersionVector): string {
-  return vvEntries(v).map(([k, s]) => `${k}:${s}`).join(',')
+  let text = formatted.get(v)
+  if (text === undefined) {
+    text = vvEntries(v).map(([k, s]) => `${k}:${s}`).join(',')
+    formatted.set(v, text)
+  }
+  return text
 }
+
+/** Vectors are immutable, so a vector's text form is computed once (ETag, X-Context, both per write). */
+const formatted = new WeakMap<VersionVector, string>()
 
 /** Parses the text form; undefined when malformed. */
 export function parseVV(text: string): VersionVector | undefined {

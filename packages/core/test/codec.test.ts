@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { CodecError, decode, encode, opEncoding, registerStateEncoding, parseVV, formatVV, parseDot, type Op, type NodeId } from '@swarmkv/core'
+import { CodecError, decode, encode, opEncoding, registerStateEncoding, parseVV, formatVV, parseDot, vvEncoding, vvEntries, type Op, type NodeId, type VersionVector } from '@swarmkv/core'
 
 const A = '0123456789abcdef' as NodeId
 const op: Op = {
@@ -39,5 +39,20 @@ describe('codec', () => {
     expect(parseVV(`${A}:0`)).toBeUndefined()
     expect(parseDot(`${A}:12`)).toEqual({ origin: A, seq: 12 })
     expect(parseDot(`${A}:-1`)).toBeUndefined()
+  })
+
+  it('encodes any vector in origin order, zeros dropped, and round-trips every node id', () => {
+    // Against the plain definition, on random vectors of random (lowercase hex) ids.
+    let seed = 42
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n }
+    const randomId = () => Array.from({ length: 16 }, () => '0123456789abcdef'[rnd(16)]).join('') as NodeId
+    for (let i = 0; i < 300; i++) {
+      const v: Record<string, number> = {}
+      for (let j = rnd(9); j > 0; j--) v[randomId()] = rnd(4) === 0 ? 0 : 1 + rnd(1e9)
+      const expected = Object.entries(v).filter(([, s]) => s > 0).sort(([a], [b]) => (a < b ? -1 : 1))
+      expect(vvEntries(v as VersionVector)).toEqual(expected)
+      expect(formatVV(v as VersionVector)).toBe(expected.map(([k, s]) => `${k}:${s}`).join(','))
+      expect(decode(vvEncoding, encode(vvEncoding, v as VersionVector))).toEqual(Object.fromEntries(expected))
+    }
   })
 })
