@@ -145,7 +145,12 @@ const targetValue = (t) => (t === undefined || t.value === null ? 'n/a' : t.id.s
 
 function targetsSection(result) {
   const rows = result.targets.map((t) => [t.name, t.value === null ? 'not measured' : targetValue(t), t.goal, t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**'])
-  return ['## Targets', '', table(['Target', 'Measured', 'Goal', 'Met'], rows), '']
+  return [
+    '## Targets', '', table(['Target', 'Measured', 'Goal', 'Met'], rows), '',
+    'Where a durable PUT\'s time goes, with flame graphs and the CPU and context switches one request costs saturated and at steady moderate rates, ' +
+      'beside the Fastify Map route: [profiles/PROFILE.md](profiles/PROFILE.md) (`pnpm bench:profile`, a separate run).',
+    ''
+  ]
 }
 
 /** The same targets in every full run kept in results/: the spread a shared machine gives. */
@@ -202,6 +207,7 @@ export function renderReport(result, charts, history = []) {
     'pnpm bench --quick                 # smoke run, under 3 minutes: writes benchmarks/quick-run/',
     'pnpm bench                         # full run (about 15-20 minutes): writes benchmarks/results/full.json, RESULTS.md, charts/',
     'pnpm bench --only single-put,peer-etcd --duration 5   # a subset; see --help',
+    'pnpm bench:profile                 # about 2 minutes: CPU profiles and flame graphs of a PUT, swarmkv beside the baseline: profiles/',
     '```',
     '',
     'Method: autocannon 9 runs in its own process pinned to one core and the servers on the other (taskset), so the server\'s CPU (sampled from /proc) is its own. ' +
