@@ -8,6 +8,7 @@ import { registerDocRoutes } from './routes/docs.js'
 import { registerOpsRoutes } from './routes/ops.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { makeAuthHook } from './auth.js'
+import { LoopDelay } from './loop-delay.js'
 
 /**
  * Builds the HTTP API over a node's engine. Never listens: the CLI does, tests use inject().
@@ -31,7 +32,8 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
 
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => sendError(reply, SwarmError.notFound(`route ${req.method} ${req.url.split('?')[0]}`)))
-  app.addHook('onClose', async () => { open = false })
+  const loop = new LoopDelay()
+  app.addHook('onClose', async () => { open = false; loop.close() })
 
   if (opts.tokens !== undefined && opts.tokens.length > 0) app.addHook('onRequest', makeAuthHook(opts.tokens))
 
@@ -47,7 +49,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   void app.register(async (scope) => registerKvRoutes(scope, deps, limits))
   void app.register(async (scope) => registerDocRoutes(scope, deps, limits))
   registerBatchRoute(app, deps, limits)
-  registerOpsRoutes(app, deps, () => open)
+  registerOpsRoutes(app, deps, () => open, loop)
   registerAdminRoutes(app, deps)
   return app
 }

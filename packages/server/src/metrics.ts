@@ -1,4 +1,5 @@
 import type { ServerDeps } from './options.js'
+import type { LoopDelayWindow } from './loop-delay.js'
 
 const HELP: Record<string, string> = {
   swarmkv_commits_total: 'Store commits (each may carry many writes).',
@@ -11,7 +12,7 @@ const HELP: Record<string, string> = {
 }
 
 /** Prometheus text exposition of the engine's and replication's counters. */
-export function renderMetrics(deps: ServerDeps): string {
+export function renderMetrics(deps: ServerDeps, loop: LoopDelayWindow): string {
   const s = deps.engine.stats
   const values: Record<string, number> = {
     swarmkv_commits_total: s.commits,
@@ -29,5 +30,17 @@ export function renderMetrics(deps: ServerDeps): string {
     if (help !== undefined) lines.push(`# HELP ${name} ${help}`)
     lines.push(`# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`, `${name} ${v}`)
   }
+  // A summary over the last complete window (its length is the gauge beside it).
+  const delay = 'swarmkv_event_loop_delay_seconds'
+  lines.push(
+    `# HELP ${delay} How late the event loop ran what was due, over the last window (a saturated core or a long task shows here first).`,
+    `# TYPE ${delay} summary`,
+    `${delay}{quantile="0.5"} ${loop.p50}`,
+    `${delay}{quantile="0.99"} ${loop.p99}`,
+    `${delay}{quantile="1"} ${loop.max}`,
+    `# HELP ${delay}_window_seconds The length of that window.`,
+    `# TYPE ${delay}_window_seconds gauge`,
+    `${delay}_window_seconds ${loop.windowSeconds}`
+  )
   return lines.join('\n') + '\n'
 }

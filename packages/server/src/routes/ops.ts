@@ -2,9 +2,10 @@ import { SwarmError, formatVV } from '@swarmkv/core'
 import type { FastifyInstance } from 'fastify'
 import type { ServerDeps } from '../options.js'
 import { renderMetrics } from '../metrics.js'
+import type { LoopDelay } from '../loop-delay.js'
 
 /** Health, readiness, cluster view, digest and metrics. */
-export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen: () => boolean): void {
+export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen: () => boolean, loop: LoopDelay): void {
   const { engine } = deps
 
   app.get('/health', async () => ({ status: 'ok' }))
@@ -34,6 +35,6 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen
   })
 
   app.get('/metrics', async (_req, reply) => {
-    return reply.type('text/plain; version=0.0.4').send(renderMetrics(deps))
+    return reply.type('text/plain; version=0.0.4').send(renderMetrics(deps, loop.window))
   })
 }
