@@ -80,6 +80,17 @@ export async function runCluster(ctx) {
   return entries
 }
 
+/** Per node, p99 and max of its event-loop delay in ms (swarmkv_event_loop_delay_seconds). */
+async function eventLoopDelays(nodes) {
+  const out = {}
+  for (const { name, url } of nodes) {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const q = (quantile) => Number(new RegExp(`^swarmkv_event_loop_delay_seconds\\{quantile="${quantile}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000
+    out[name] = { p99: Math.round(q('0.99') * 10) / 10, max: Math.round(q('1') * 10) / 10 }
+  }
+  return out
+}
+
 /** Per node, the writes it has applied: its own plus its peers' (from /metrics). */
 async function appliedOps(cluster) {
   const out = new Map()
@@ -102,6 +113,8 @@ async function lagEntry(ctx, cluster, base, load) {
   const background = idle ? undefined : measure(ctx, { ...base, durationS: opts.lagDurationS + 2, overallRate: load.rate })
   if (!idle) await new Promise((r) => setTimeout(r, 1000))
   const probe = await swarmkvLag({ writers, nodes, rate: opts.lagProbeRate, durationS: opts.lagDurationS, tag: load.name })
+  // Each node's event-loop delay over its last complete 10 s window, which lies inside the probe.
+  const loopDelay = await eventLoopDelays(nodes)
   const bg = idle
     ? { reqPerSec: 0, latencyMs: null, errors: 0, timeouts: 0, ...sampler.stop(), clientCpuPct: NaN }
     : await background
@@ -134,6 +147,7 @@ async function lagEntry(ctx, cluster, base, load) {
     errors: bg.errors + bg.timeouts + probe.failures,
     writes: probe.writes,
     lagMs: { all: s, byTarget, rttCorrected: summarize(corrected) },
+    eventLoopDelayMs: loopDelay,
     readRoundTripMs: rtt
   }
 }
