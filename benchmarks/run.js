@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { HELP, parseOptions } from './lib/options.js'
 import { LOAD_CORE, pinPid, pinningPlan } from './lib/pin.js'
-import { machineInfo, versions } from './lib/sysinfo.js'
+import { cpuTimes, fsyncLatencyMs, machineInfo, stealPct, versions } from './lib/sysinfo.js'
 import { runSingleNode } from './scenarios/single-node.js'
 import { runPeers } from './scenarios/peers.js'
 import { runCluster } from './scenarios/cluster.js'
@@ -52,12 +52,14 @@ async function main() {
   if (opts.reportOnly !== undefined) return rerender(opts.reportOnly)
   const started = new Date()
   const machine = machineInfo()
+  const cpu0 = cpuTimes()
   const pin = pinningPlan(!opts.pin)
   // The runner itself (a light orchestrator sampling /proc) stays off the server core.
   pinPid(pin, process.pid, LOAD_CORE)
   const tmp = await mkdtemp(join(tmpdir(), 'swarmkv-bench-'))
   const selected = (id) => opts.only === undefined || opts.only.some((p) => id.startsWith(p))
   const ctx = { opts, pin, tmp, log, selected }
+  const fsyncStart = fsyncLatencyMs(tmp)
   log(`swarmkv benchmarks, ${opts.mode} mode; ${pin.note}`)
   if (!pin.enabled) log('NOTE: servers and load generators are NOT pinned to separate cores; CPU figures and ratios are noisier')
 
@@ -84,7 +86,7 @@ async function main() {
     finishedAt: finished.toISOString(),
     elapsedS: Math.round((finished.getTime() - started.getTime()) / 1000),
     command: `node benchmarks/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { ...machine, loadAvgEnd },
+    machine: { ...machine, loadAvgEnd, stealPct: stealPct(cpu0, cpuTimes()), fsyncMs: { start: fsyncStart, end: fsyncLatencyMs(tmp) } },
     versions: versions(),
     pinning: pin,
     settings: {

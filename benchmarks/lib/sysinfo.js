@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import os from 'node:os'
 
 /** The installed version of a dependency of this package (read from disk: not every package exports its package.json). */
@@ -56,3 +57,49 @@ export function versions() {
     etcd: toolVersion('etcd')
   }
 }
+
+/**
+ * The machine's CPU time counters (/proc/stat, all cores): `steal` is time the hypervisor gave to
+ * other guests while this one had work. Undefined off Linux.
+ */
+export function cpuTimes() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 }
+  } catch {
+    return undefined
+  }
+}
+
+/** Percent of the machine's CPU time stolen by the hypervisor between two cpuTimes() readings. */
+export function stealPct(a, b) {
+  if (a === undefined || b === undefined || b.total <= a.total) return null
+  return Math.round((1000 * (b.steal - a.steal)) / (b.total - a.total)) / 10
+}
+
+/**
+ * The disk's durable-write latency where the benchmarks keep their data: `rounds` times, 4 KiB
+ * appended to a file in `dir` and fdatasync'ed. A durable PUT waits for one of these (its group
+ * commit's), so on a slow or busy disk this, not the CPU, bounds the write figures.
+ */
+export function fsyncLatencyMs(dir, rounds = 50) {
+  const file = join(dir, `fsync-probe-${process.pid}`)
+  const fd = openSync(file, 'w')
+  const block = Buffer.alloc(4096, 1)
+  const times = []
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now()
+      writeSync(fd, block)
+      fdatasyncSync(fd)
+      times.push(performance.now() - t0)
+    }
+  } finally {
+    closeSync(fd)
+    rmSync(file, { force: true })
+  }
+  times.sort((a, b) => a - b)
+  const at = (q) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 100) / 100
+  return { p50: at(0.5), p99: at(0.99), rounds }
+}
+
