@@ -70,7 +70,7 @@ async function withServer(s, nodeFlags, fn) {
   const port = await freeTcpPort()
   const [cmd, args] = pinnedCommand(ctx.pin, SERVER_CORE, process.execPath, [...nodeFlags(dir), ...s.args(port, dir)])
   const { child } = await startProcess(cmd, args, { ready: s.ready, log: createWriteStream(join(dir, 'server.log')) })
-  // With taskset in front, the node process is taskset's child (exec'd: the same pid).
+  // taskset execs the server, so the pid is the server's own.
   try {
     return { dir, result: await fn(`http://127.0.0.1:${port}`, child.pid) }
   } finally {
@@ -79,7 +79,6 @@ async function withServer(s, nodeFlags, fn) {
 }
 
 async function measureLoads(s) {
-  const out = []
   const { result } = await withServer(s, () => [], async (url, pid) => {
     const rows = []
     // A short warm-up, then the closed loop, then each paced rate.
@@ -97,8 +96,7 @@ async function measureLoads(s) {
     }
     return rows
   })
-  out.push(...result)
-  return out
+  return result
 }
 
 async function profileOne(s) {
