@@ -38,6 +38,8 @@ function safeUint(state: State): number {
 /** Hex digit values by char code (node ids are validated lowercase hex before they get here). */
 const HEX = new Uint8Array(128)
 for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
+/** Each byte's two hex digits. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 
 export const nodeIdEncoding: Encoding<NodeId> = {
   preencode(state) { state.end += 8 },
@@ -48,9 +50,10 @@ export const nodeIdEncoding: Encoding<NodeId> = {
   },
   decode(state) {
     check(state.end - state.start >= 8, 'node id')
-    const bytes = c.fixed(8).decode(state)
+    const buf = state.buffer!
     let out = ''
-    for (const b of bytes) out += b.toString(16).padStart(2, '0')
+    for (let i = state.start; i < state.start + 8; i++) out += HEX_BYTE[buf[i]!]!
+    state.start += 8
     return out as NodeId
   }
 }
