@@ -17,14 +17,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { execFileSync } from 'node:child_process'
 import { freeTcpPort, SWARMKV_BIN } from '@swarmkv/testkit'
 import { SERVER_CORE, pinningPlan, pinnedCommand } from './lib/pin.js'
 import { startProcess, stopProcess } from './lib/child.js'
 import { runLoad } from './lib/loadgen-client.js'
 import { ThreadSampler } from './lib/thread-sampler.js'
 import { breakdown, fromFirstRequest, renderFlamegraph } from './lib/flamegraph.js'
-import { cpuTimes, machineInfo, stealPct } from './lib/sysinfo.js'
+import { cpuTimes, gitRev, machineInfo, stealPct } from './lib/sysinfo.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const BASELINE = join(HERE, 'baselines/fastify-map-server.js')
@@ -220,7 +219,7 @@ async function main() {
   }
   const summary = {
     date: new Date().toISOString(),
-    commit: gitCommit(),
+    commit: gitRev() ?? 'unknown',
     machine: { ...machineInfo(), node: process.version, stealPct: stealPct(cpu0, cpuTimes()) },
     pinning: ctx.pin.note,
     settings: { durationS, rates, connections, workload },
@@ -230,14 +229,6 @@ async function main() {
   writeFileSync(join(v.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   writeFileSync(join(v.out, 'PROFILE.md'), report(summary))
   log(`wrote ${join(v.out, 'PROFILE.md')}`)
-}
-
-function gitCommit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: HERE }).toString().trim()
-  } catch {
-    return 'unknown'
-  }
 }
 
 await main()

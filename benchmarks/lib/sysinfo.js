@@ -21,7 +21,8 @@ export function toolVersion(cmd, args = ['--version']) {
   }
 }
 
-function gitRev() {
+/** The short commit of the checkout, or null outside git. */
+export function gitRev() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
   } catch {
