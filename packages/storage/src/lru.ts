@@ -38,23 +38,22 @@ export class Lru<K, V> {
     this.total += this.sizeOf?.(value) ?? 0
     while (this.map.size > this.max || (this.total > this.maxSize && this.map.size > 1)) {
       const oldest = this.oldest()
-      if (oldest === undefined) break
-      const v = this.map.get(oldest.key)!
-      this.map.delete(oldest.key)
+      if (oldest.done === true) break
+      const v = this.map.get(oldest.value)!
+      this.map.delete(oldest.value)
       this.total -= this.sizeOf?.(v) ?? 0
-      this.onEvict?.(oldest.key, v)
+      this.onEvict?.(oldest.value, v)
     }
   }
 
   /** The least recently used key. Every key the cursor passed was evicted or re-inserted after it. */
-  private oldest(): { key: K } | undefined {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      this.cursor ??= this.map.keys()
-      const n = this.cursor.next()
-      if (n.done !== true) return { key: n.value }
-      this.cursor = undefined
-    }
-    return undefined
+  private oldest(): IteratorResult<K> {
+    this.cursor ??= this.map.keys()
+    const n = this.cursor.next()
+    if (n.done !== true) return n
+    // The cursor ran past the end (everything it passed was re-inserted behind it): start over.
+    this.cursor = this.map.keys()
+    return this.cursor.next()
   }
 
   /** Removes without calling onEvict. */
