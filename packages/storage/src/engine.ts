@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, decode, isLive, registerStateEncoding, vvGet,
+  Automerge as A, EMPTY_REGISTER, SwarmError, decode, registerStateEncoding, vvGet,
   type Dot, type HybridClock, type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
+import { listLive } from './listing.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
 import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
 import { BatchBuilder, collectable, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type WriteResult } from './batch-builder.js'
@@ -265,22 +266,9 @@ export class Engine {
     return state
   }
 
-  /** Live keys in order, paged. */
-  async list(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> {
-    const keys: string[] = []
-    let cursor = after
-    let exhausted = false
-    while (keys.length < limit && !exhausted) {
-      const page = await this.store.listRegisters({ prefix, after: cursor, limit: Math.max(limit - keys.length, 64) })
-      exhausted = page.length === 0
-      for (const [k, state] of page) {
-        cursor = k
-        if (!isLive(state)) continue
-        keys.push(k)
-        if (keys.length === limit) break
-      }
-    }
-    return { keys, next: keys.length === limit ? (keys[keys.length - 1] ?? null) : null }
+  /** Live keys in order, paged, as `get` reads them (replicated writes shown early included). */
+  list(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> {
+    return listLive((from, n) => this.store.listRegisters({ prefix, after: from, limit: n }), () => this.early?.states, prefix, after, limit)
   }
 
   readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {

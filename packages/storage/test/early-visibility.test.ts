@@ -135,6 +135,38 @@ describe('replicated writes before their commit', () => {
     expect(b.e.applied).toEqual({ [A]: 2, [B]: 1 })
     expect(b.store.commits).toBe(2)
   })
+
+  it('are listed as get reads them: a new key at once, a deleted one left out at once', async () => {
+    const a = await node(A)
+    await a.e.write([put('d', 'a1')])
+    await a.e.write([put('b', 'a2')])
+    await a.e.write([{ key: 'd', value: new Uint8Array(0), contentType: 'text/plain', deleted: true }])
+    await a.e.write([put('😀', 'a4')])
+    const [opD, opB, opDel, opEmoji] = await a.e.readLog(A, 1, 100)
+    const b = await node(B)
+    for (const k of ['a', 'c', '\uFFFD']) await b.e.write([put(k, 'b')])
+    const stored = b.e.applyRemote([opD!])
+    await turn()
+    b.timers.fire()
+    await stored
+    const shown = b.e.applyRemote([opB!, opDel!, opEmoji!])
+    await turn()
+    const commits = b.store.commits
+    expect(text(await b.e.get('b'))).toBe('a2')
+    // A delete reads as a state of tombstones only (404 over HTTP).
+    expect((await b.e.get('d'))?.siblings.map((x) => x.deleted)).toEqual([true])
+    // The store orders keys by their UTF-8 bytes: U+FFFD before U+1F600 (JavaScript strings sort them the other way).
+    const all = { keys: ['a', 'b', 'c', '\uFFFD', '😀'], next: null }
+    expect(await b.e.list('', undefined, 10)).toEqual(all)
+    expect(await b.e.list('', undefined, 2)).toEqual({ keys: ['a', 'b'], next: 'b' })
+    expect(await b.e.list('', 'b', 2)).toEqual({ keys: ['c', '\uFFFD'], next: '\uFFFD' })
+    expect(await b.e.list('', '\uFFFD', 2)).toEqual({ keys: ['😀'], next: null })
+    expect(await b.e.list('d', undefined, 10)).toEqual({ keys: [], next: null })
+    expect(b.store.commits).toBe(commits)
+    b.timers.fire()
+    expect(await shown).toBe(3)
+    expect(await b.e.list('', undefined, 10)).toEqual(all)
+  })
 })
 
 /** A store whose log clearing waits until the test lets it go. */
