@@ -1,14 +1,16 @@
-import { createHash } from 'node:crypto'
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, decode, registerStateEncoding, vvGet,
+  Automerge as A, EMPTY_REGISTER, SwarmError, vvGet,
   type Dot, type HybridClock, type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
 import { listLive } from './listing.js'
+import { DotWaiters } from './dot-waiters.js'
+import { TombstoneIndex } from './tombstones.js'
+import { digestOf } from './digest.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
 import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
-import { BatchBuilder, collectable, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type WriteResult } from './batch-builder.js'
+import { BatchBuilder, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type WriteResult } from './batch-builder.js'
 
 export type { DocMutation, DocResult, LocalWrite, StateTransfer, WriteResult } from './batch-builder.js'
 export { ApplyError } from './batch-builder.js'
@@ -52,8 +54,6 @@ const REMOTE_FLUSH_MS = 10
 /** ...and no more than this many ops. */
 const REMOTE_FLUSH_OPS = 4096
 
-interface Waiter { dots: readonly Dot[]; resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
-
 export type CommitListener = (ops: readonly Op[]) => void
 
 /**
@@ -89,11 +89,9 @@ export class Engine {
   private clearing: Promise<void> = Promise.resolve()
   private queue: Job[] = []
   private pumping = false
-  private waiters = new Set<Waiter>()
+  private readonly waiters = new DotWaiters((d) => this.hasApplied(d))
   private listeners = new Set<CommitListener>()
-  /** Keys whose state is all tombstones: the candidates for collection. */
-  private readonly tombstoned = new Set<string>()
-  private tombstonesScanned = false
+  private readonly tombstones = new TombstoneIndex()
   private closed = false
   /** Counters for /metrics. */
   readonly stats = { commits: 0, localOps: 0, remoteOps: 0, duplicateOps: 0, failedCommits: 0 }
@@ -125,8 +123,7 @@ export class Engine {
     this.openBatch = undefined
     if (open !== undefined) await this.commitPending(open)
     await this.clearing
-    for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.resolve(false) }
-    this.waiters.clear()
+    this.waiters.failAll()
     for (const e of this.docs.values()) freeDoc(e.doc)
   }
 
@@ -168,35 +165,9 @@ export class Engine {
    * covers the key's whole context): no member can still send a write those tombstones
    * supersede, so the state carries no information any more. Resolves with how many went.
    */
-  async collectTombstones(stable: VersionVector): Promise<number> {
-    // After the first full scan, only keys whose state became all tombstones since are looked at.
-    if (this.tombstonesScanned) return this.collect([...this.tombstoned], stable)
-    this.tombstonesScanned = true
-    let removed = 0
-    let candidates: string[] = []
-    const flush = async () => {
-      if (candidates.length === 0) return
-      const keys = candidates
-      candidates = []
-      removed += await new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys, stable, resolve, reject }))
-    }
-    for await (const [key, bytes] of this.store.scanRegisters()) {
-      const state = decode(registerStateEncoding, bytes)
-      if (allTombstones(state)) this.tombstoned.add(key)
-      if (collectable(state, stable)) candidates.push(key)
-      if (candidates.length >= 1000) await flush()
-    }
-    await flush()
-    return removed
-  }
-
-  private async collect(keys: readonly string[], stable: VersionVector): Promise<number> {
-    let removed = 0
-    for (let i = 0; i < keys.length; i += 1000) {
-      const chunk = keys.slice(i, i + 1000)
-      removed += await new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys: chunk, stable, resolve, reject }))
-    }
-    return removed
+  collectTombstones(stable: VersionVector): Promise<number> {
+    return this.tombstones.collect(stable, () => this.store.scanRegisters(),
+      (keys, floor) => new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys, stable: floor, resolve, reject })))
   }
 
   readMembers(): Promise<Map<NodeId, VersionVector>> {
@@ -282,37 +253,12 @@ export class Engine {
 
   /** Resolves true once every dot is applied here, false after `timeoutMs`. */
   waitFor(dots: readonly Dot[], timeoutMs: number): Promise<boolean> {
-    if (dots.every((d) => this.hasApplied(d))) return Promise.resolve(true)
-    if (timeoutMs <= 0 || this.closed) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const w: Waiter = { dots, resolve, timer: undefined }
-      w.timer = setTimeout(() => { this.waiters.delete(w); resolve(false) }, timeoutMs)
-      this.waiters.add(w)
-    })
+    return this.waiters.wait(dots, this.closed ? 0 : timeoutMs)
   }
 
-  /**
-   * SHA-256 over every register state (its canonical bytes) and every document (its heads), in
-   * key order: equal digests mean identical states.
-   */
-  async digest(): Promise<{ digest: string; keys: number }> {
-    const h = createHash('sha256')
-    let keys = 0
-    const add = (kind: string, key: string, bytes: Uint8Array) => {
-      const k = Buffer.from(key, 'utf8')
-      const head = Buffer.alloc(9)
-      head.write(kind, 0)
-      head.writeUInt32BE(k.length, 1)
-      head.writeUInt32BE(bytes.length, 5)
-      h.update(head).update(k).update(bytes)
-      keys++
-    }
-    for await (const key of this.store.scanDocKeys()) {
-      const heads = await this.readDoc(key, (d) => (d === undefined ? [] : docHeads(d)))
-      add('d', key, Buffer.from(heads.join(','), 'utf8'))
-    }
-    for await (const [key, bytes] of this.store.scanRegisters()) add('r', key, bytes)
-    return { digest: h.digest('hex'), keys }
+  /** A hash of every key state (digest.ts): equal digests mean identical states. */
+  digest(): Promise<{ digest: string; keys: number }> {
+    return digestOf(this.store.scanDocKeys(), (key) => this.readDoc(key, (d) => (d === undefined ? [] : docHeads(d))), this.store.scanRegisters())
   }
 
   private enqueue(job: Job): void {
@@ -491,8 +437,7 @@ export class Engine {
       for (const [k, v] of batch.overlay) {
         if (v === EMPTY_REGISTER) this.cache.delete(k)
         else this.cache.set(k, v)
-        if (v !== EMPTY_REGISTER && allTombstones(v)) this.tombstoned.add(k)
-        else this.tombstoned.delete(k)
+        this.tombstones.note(k, v === EMPTY_REGISTER ? undefined : v)
       }
       this.retireEarly(batch.overlay)
       this.stats.commits++
@@ -507,7 +452,7 @@ export class Engine {
     for (const d of batch.done) d()
     if (batch.changed) {
       for (const l of this.listeners) l(batch.log)
-      this.wakeWaiters()
+      this.waiters.wake()
     }
   }
 
@@ -532,27 +477,13 @@ export class Engine {
   private publishEarly(p: Pending): void {
     const before = p.published
     this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied, this.inflight)
-    if (p.published !== before && this.early !== undefined) this.wakeWaiters()
-  }
-
-  private wakeWaiters(): void {
-    for (const w of this.waiters) {
-      if (w.dots.every((d) => this.hasApplied(d))) {
-        if (w.timer) clearTimeout(w.timer)
-        this.waiters.delete(w)
-        w.resolve(true)
-      }
-    }
+    if (p.published !== before && this.early !== undefined) this.waiters.wake()
   }
 }
 
 /** A job that may merge on top of a commit in flight: replicated register ops only. */
 function onlyRegisterOps(job: Job): boolean {
   return job.kind === 'remote' && job.ops.every((op) => op.kind === 'reg')
-}
-
-function allTombstones(s: RegisterState): boolean {
-  return s.siblings.length > 0 && s.siblings.every((x) => x.deleted)
 }
 
 function registerSize(s: RegisterState): number {

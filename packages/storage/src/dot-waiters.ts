@@ -1,0 +1,38 @@
+import type { Dot } from '@swarmkv/core'
+
+interface Waiter { readonly dots: readonly Dot[]; readonly resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
+
+/** Reads waiting (`X-After`) until this node has applied some writes, each with a deadline. */
+export class DotWaiters {
+  private readonly waiting = new Set<Waiter>()
+
+  constructor(private readonly hasApplied: (dot: Dot) => boolean) {}
+
+  /** Resolves true once every dot is applied, false after `timeoutMs` (at once when it is 0). */
+  wait(dots: readonly Dot[], timeoutMs: number): Promise<boolean> {
+    if (dots.every(this.hasApplied)) return Promise.resolve(true)
+    if (timeoutMs <= 0) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const w: Waiter = { dots, resolve, timer: undefined }
+      w.timer = setTimeout(() => { this.waiting.delete(w); resolve(false) }, timeoutMs)
+      this.waiting.add(w)
+    })
+  }
+
+  /** Resolves the waits whose dots are all applied now. */
+  wake(): void {
+    for (const w of this.waiting) {
+      if (w.dots.every(this.hasApplied)) {
+        clearTimeout(w.timer)
+        this.waiting.delete(w)
+        w.resolve(true)
+      }
+    }
+  }
+
+  /** Resolves every wait with false. */
+  failAll(): void {
+    for (const w of this.waiting) { clearTimeout(w.timer); w.resolve(false) }
+    this.waiting.clear()
+  }
+}
