@@ -5,6 +5,7 @@ import {
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
 import { listLive } from './listing.js'
+import { JobQueue } from './job-queue.js'
 import { DotWaiters } from './dot-waiters.js'
 import { TombstoneIndex } from './tombstones.js'
 import { digestOf } from './digest.js'
@@ -87,7 +88,7 @@ export class Engine {
   private commitWhenLanded = false
   /** Log ranges being dropped after a compaction, in order. */
   private clearing: Promise<void> = Promise.resolve()
-  private queue: Job[] = []
+  private readonly queue = new JobQueue()
   private pumping = false
   private readonly waiters = new DotWaiters((d) => this.hasApplied(d))
   private listeners = new Set<CommitListener>()
@@ -115,7 +116,7 @@ export class Engine {
   /** Stops taking work, waits for the batch in flight, and fails waiters. The store stays open. */
   async close(): Promise<void> {
     this.closed = true
-    for (const job of this.queue.splice(0)) job.reject(SwarmError.storeClosed())
+    for (const job of this.queue.drain()) job.reject(SwarmError.storeClosed())
     while (this.pumping || this.inflight !== undefined) await new Promise((r) => setTimeout(r, 5))
     if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
     // Replicated writes still waiting for their commit get it; nothing else is queued any more.
@@ -269,8 +270,9 @@ export class Engine {
 
   /**
    * Feeds queued jobs to the open batch. While a commit is in flight only replicated register
-   * ops are merged (on top of it, and shown at once); everything else waits for it to land, so
-   * the in-flight batch is the only one a local request can be merged on top of uncommitted.
+   * ops are merged (on top of it, and shown at once; they pass the requests waiting, job-queue.ts);
+   * everything else waits for it to land, so the in-flight batch is the only one a local request
+   * can be merged on top of uncommitted.
    */
   private async pump(): Promise<void> {
     this.pumping = true
@@ -278,15 +280,12 @@ export class Engine {
       const max = this.fsync === 'always' ? 1 : this.maxBatchJobs
       for (;;) {
         const flush = this.flushDue
-        let n = Math.min(max, this.queue.length)
-        if (this.inflight !== undefined) {
-          n = 0
-          const room = this.openBatch === undefined || this.hasRoom(this.openBatch)
-          while (room && n < max && n < this.queue.length && onlyRegisterOps(this.queue[n]!)) n++
-        }
-        if (n === 0 && !flush) break
+        let jobs: Job[]
+        if (this.inflight === undefined) jobs = this.queue.take(max)
+        else jobs = this.openBatch === undefined || this.hasRoom(this.openBatch) ? this.queue.takeReplicated(max) : []
+        if (jobs.length === 0 && !flush) break
         this.flushDue = false
-        await this.runBatch(this.queue.splice(0, n), flush)
+        await this.runBatch(jobs, flush)
       }
     } finally {
       this.pumping = false
@@ -479,11 +478,6 @@ export class Engine {
     this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied, this.inflight)
     if (p.published !== before && this.early !== undefined) this.waiters.wake()
   }
-}
-
-/** A job that may merge on top of a commit in flight: replicated register ops only. */
-function onlyRegisterOps(job: Job): boolean {
-  return job.kind === 'remote' && job.ops.every((op) => op.kind === 'reg')
 }
 
 function registerSize(s: RegisterState): number {
