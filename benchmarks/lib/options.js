@@ -18,6 +18,7 @@ export const HELP = `swarmkv write-load benchmarks
   --key-space N        random keys are drawn from N keys (100000)
   --growth-ops N       operations in the growth scenario (full 1000000, quick 20000)
   --window S           growth window in seconds (full 10, quick 2)
+  --lag-probe-rate N   probe writes per second in the replication lag runs (100)
   --out DIR            where results/, RESULTS.md and charts/ go
                        (full: benchmarks/; quick: benchmarks/quick-run/)
   --no-pin             do not pin servers and load generators to cores
@@ -42,7 +43,7 @@ export function parseOptions(argv) {
     options: {
       quick: { type: 'boolean' }, only: { type: 'string' }, duration: { type: 'string' }, repeats: { type: 'string' },
       connections: { type: 'string' }, pipelining: { type: 'string' }, 'key-space': { type: 'string' },
-      'growth-ops': { type: 'string' }, window: { type: 'string' }, out: { type: 'string' },
+      'growth-ops': { type: 'string' }, window: { type: 'string' }, 'lag-probe-rate': { type: 'string' }, out: { type: 'string' },
       'no-pin': { type: 'boolean' }, 'no-charts': { type: 'boolean' }, 'report-only': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
@@ -65,7 +66,7 @@ export function parseOptions(argv) {
     growthOps: num(v['growth-ops'], quick ? 20_000 : 1_000_000, 'growth-ops'),
     windowS: num(v.window, quick ? 2 : 10, 'window'),
     growthLimitS: quick ? 120 : 900,
-    lagProbeRate: 100,
+    lagProbeRate: num(v['lag-probe-rate'], 100, 'lag-probe-rate'),
     lagDurationS: Math.max(durationS, quick ? 3 : 15),
     out: v.out ?? (quick ? `${BENCH_DIR}/quick-run` : BENCH_DIR),
     pin: v['no-pin'] !== true,
