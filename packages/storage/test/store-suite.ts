@@ -127,6 +127,21 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       expect((await store.readMembers()).size).toBe(0)
     })
 
+    it('clears thousands of log segments, keeping what lies above the range and other origins', async () => {
+      // One segment per commit; more segments than one delete batch of the LevelDB store holds.
+      const n = 2500
+      for (let s = 1; s <= n; s++) {
+        await store.commit({ registers: [], docs: [], log: [op(A, 2 * s - 1, 'k'), op(A, 2 * s, 'k')], meta: { seq: 2 * s, applied: { [A]: 2 * s }, floor: {} } }, { sync: false })
+      }
+      await store.commit({ registers: [], docs: [], log: [op(B, 1, 'k')], meta: { seq: 2 * n, applied: { [A]: 2 * n, [B]: 1 }, floor: {} } }, { sync: false })
+      await store.clearLog(A, 1, 2 * n - 3)
+      // Every op above the range stays; of those in it, only one stored with a later op may.
+      const left = (await store.readLog(A, 1, 10)).map((o) => o.seq)
+      expect(left.filter((s) => s > 2 * n - 3)).toEqual([2 * n - 2, 2 * n - 1, 2 * n])
+      expect(Math.min(...left)).toBeGreaterThanOrEqual(2 * n - 3)
+      expect((await store.readLog(B, 1, 10)).map((o) => o.seq)).toEqual([1])
+    })
+
     it('survives a reopen', async () => {
       if (reopen === undefined) return
       const o1 = op(A, 1, 'k1')
