@@ -94,6 +94,7 @@ function clusterSection(result) {
     const rows = lags.map((e) => [
       e.system === 'redis' ? 'Redis replica' : e.load === 'idle' ? 'swarmkv, no background load' : `swarmkv, ${e.load} load`,
       e.backgroundReqPerSec === undefined ? 'redis-benchmark, max' : e.load === 'idle' ? 'none (probe only)' : fmt(e.backgroundReqPerSec),
+      e.system === 'redis' || e.serverCpuPct === undefined ? '-' : fmt(e.serverCpuPct) + ' %',
       ms(e.lagMs.all.p50), ms(e.lagMs.all.p90), ms(e.lagMs.all.p99), ms(e.lagMs.all.max),
       e.lagMs.rttCorrected === undefined ? '-' : `${ms(e.lagMs.rttCorrected.p50)} / ${ms(e.lagMs.rttCorrected.p99)}`,
       e.readRoundTripMs === undefined ? '-' : `${ms(e.readRoundTripMs.p50)} / ${ms(e.readRoundTripMs.p99)}`,
@@ -102,12 +103,13 @@ function clusterSection(result) {
       fmt(e.lagMs.all.n)
     ])
     lines.push('### Replication visibility lag', '')
-    lines.push(table(['Load', 'background req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'minus read RTT p50 / p99', 'read RTT p50 / p99', 'p99 by reading node', 'event-loop delay p99 / max ms', 'samples'], rows), '')
+    lines.push(table(['Load', 'background req/s', 'server CPU (3 nodes, one core)', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'minus read RTT p50 / p99', 'read RTT p50 / p99', 'p99 by reading node', 'event-loop delay p99 / max ms', 'samples'], rows), '')
     lines.push('Lag is the time from a write\'s acknowledgement on one master to its visibility on each other node. swarmkv: a probe writes ' +
       `${result.settings.lagProbeRate} keys/s alternately on both masters while a background PUT load runs on both masters (idle: none; half: half the replicated maximum above, sent open-loop at that steady rate, one request every 1/rate s, by the load generator's own paced client, since autocannon's rate limit spends each connection's per-second quota back to back and then idles, i.e. the maximum rate for half of every second; max: autocannon closed loop), ` +
       'and right after each ack sends `GET /kv/<key>?wait=5000` with `X-After: <token>` to the other nodes, which answer once they applied it. ' +
       'The raw figure includes that read\'s response; the same read sent to the writer (already applied) gives the read round trip, subtracted in the "minus read RTT" column (a lower bound). ' +
       'The read round trip\'s own p99 is the noise floor of this machine at that load: a lag p99 near it is mostly scheduling, not replication. ' +
+      'Server CPU is how busy the three nodes kept their one shared core during the run: a request paced at a steady rate costs several times its CPU under a closed loop on this machine (profiles/PROFILE.md), so half the closed-loop maximum, sent paced, keeps the core nearly as busy as the maximum. ' +
       'The event-loop delay is each node\'s own (`swarmkv_event_loop_delay_seconds` in /metrics, its last 10 s window inside the probe): how late that node ran what was due, which every request and replicated message waits behind. ' +
       'Redis: keyspace notifications on the replica, while redis-benchmark saturates the primary; visible-before-ack counts as 0.', '')
   }
