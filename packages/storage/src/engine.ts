@@ -168,7 +168,7 @@ export class Engine {
    */
   collectTombstones(stable: VersionVector): Promise<number> {
     return this.tombstones.collect(stable, () => this.store.scanRegisters(),
-      (keys, floor) => new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys, stable: floor, resolve, reject })))
+      (keys) => new Promise<number>((resolve, reject) => this.enqueue({ kind: 'gc', keys, stable, resolve, reject })))
   }
 
   readMembers(): Promise<Map<NodeId, VersionVector>> {

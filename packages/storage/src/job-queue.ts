@@ -6,8 +6,8 @@ interface Entry { readonly job: Job; readonly n: number }
  * The engine's queue: first in, first out, except that replicated register writes may pass the
  * requests that wait for the commit in flight (`takeReplicated`). Those writes are merged on top
  * of that commit and readable at once (early-view.ts), so a peer's write no longer waits behind
- * this node's own writes for a commit to land: under local write load that was most of a master's
- * replication lag.
+ * this node's own writes for a commit to land, which added up to a commit's duration to a master's
+ * replication lag under local write load.
  *
  * They never pass what they may depend on: another peer message (a message with document ops, or
  * one that arrived while such a job waited) or a state transfer, the "ordered" jobs. A job goes to

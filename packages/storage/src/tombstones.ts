@@ -1,8 +1,8 @@
 import { decode, registerStateEncoding, type RegisterState, type VersionVector } from '@swarmkv/core'
 import { collectable } from './batch-builder.js'
 
-/** Removes those of `keys` that are collectable under `stable` (in one commit); resolves with how many. */
-export type Remover = (keys: readonly string[], stable: VersionVector) => Promise<number>
+/** Removes those of `keys` that are still collectable (in one commit); resolves with how many. */
+export type Remover = (keys: readonly string[]) => Promise<number>
 
 /** Keys go to the remover in chunks of this many: one commit each. */
 const CHUNK = 1000
@@ -27,7 +27,7 @@ export class TombstoneIndex {
     if (this.scanned) {
       const keys = [...this.keys]
       let removed = 0
-      for (let i = 0; i < keys.length; i += CHUNK) removed += await remove(keys.slice(i, i + CHUNK), stable)
+      for (let i = 0; i < keys.length; i += CHUNK) removed += await remove(keys.slice(i, i + CHUNK))
       return removed
     }
     this.scanned = true
@@ -38,11 +38,11 @@ export class TombstoneIndex {
       if (allTombstones(state)) this.keys.add(key)
       if (collectable(state, stable)) candidates.push(key)
       if (candidates.length >= CHUNK) {
-        removed += await remove(candidates, stable)
+        removed += await remove(candidates)
         candidates = []
       }
     }
-    if (candidates.length > 0) removed += await remove(candidates, stable)
+    if (candidates.length > 0) removed += await remove(candidates)
     return removed
   }
 }
