@@ -73,7 +73,7 @@ export class JobQueue {
 }
 
 /** A job that may merge on top of a commit in flight: replicated register ops only. */
-export function onlyRegisterOps(job: Job): boolean {
+function onlyRegisterOps(job: Job): boolean {
   return job.kind === 'remote' && job.ops.every((op) => op.kind === 'reg')
 }
 
