@@ -7,7 +7,12 @@ import { formatVV } from './version-vector.js'
  * write adds its dot to the context), so hashing the context identifies the state.
  */
 export function etagOf(context: VersionVector): string {
-  return `"${hash64(formatVV(context))}"`
+  return etagOfText(formatVV(context))
+}
+
+/** The ETag of a context already in its text form (`formatVV`): a write's reply needs both. */
+export function etagOfText(contextText: string): string {
+  return `"${hash64(contextText)}"`
 }
 
 const ETAG_RE = /^"[0-9a-f]{16}"$/

@@ -16,7 +16,7 @@ export {
 } from './codec.js'
 export { ErrorCode, SwarmError, isSwarmError } from './errors.js'
 export { hash64 } from './hash.js'
-export { etagOf, parseIfMatch } from './etag.js'
+export { etagOf, etagOfText, parseIfMatch } from './etag.js'
 export type { Json, JsonObject, DocConflict } from './doc.js'
 export {
   DELETED_MARK, isJsonObject, validateDocValue, replaceRoot, applyMergePatch, markDeleted, clearDeleted, incrementCounter,

@@ -75,16 +75,10 @@ export function vvLag(ahead: VersionVector, behind: VersionVector): number {
 
 /** The text form `origin:seq,origin:seq` used by the X-Context header. Empty vector: empty string. */
 export function formatVV(v: VersionVector): string {
-  let text = formatted.get(v)
-  if (text === undefined) {
-    text = vvEntries(v).map(([k, s]) => `${k}:${s}`).join(',')
-    formatted.set(v, text)
-  }
+  let text = ''
+  for (const [k, s] of vvEntries(v)) text += text === '' ? `${k}:${s}` : `,${k}:${s}`
   return text
 }
-
-/** Vectors are immutable, so a vector's text form is computed once (ETag, X-Context, both per write). */
-const formatted = new WeakMap<VersionVector, string>()
 
 /** Parses the text form; undefined when malformed. */
 export function parseVV(text: string): VersionVector | undefined {

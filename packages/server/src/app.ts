@@ -38,12 +38,14 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   if (opts.tokens !== undefined && opts.tokens.length > 0) app.addHook('onRequest', makeAuthHook(opts.tokens))
 
   // Bodies are taken only as sent: a compressed or otherwise encoded body would be stored as
-  // bytes nobody asked for.
-  app.addHook('onRequest', async (req) => {
+  // bytes nobody asked for. A callback hook: an async one costs every request a promise.
+  app.addHook('onRequest', (req, _reply, done) => {
     const ce = req.headers['content-encoding']
     if (ce !== undefined && ce.trim().toLowerCase() !== 'identity') {
-      throw new SwarmError('UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${JSON.stringify(ce)} is not supported; send the body unencoded`)
+      done(new SwarmError('UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${JSON.stringify(ce)} is not supported; send the body unencoded`))
+      return
     }
+    done()
   })
 
   void app.register(async (scope) => registerKvRoutes(scope, deps, limits))

@@ -1,5 +1,5 @@
 import {
-  SwarmError, etagOf, formatDot, formatHlc, formatVV, rankSiblings, winner, type Dot, type RegisterState
+  SwarmError, etagOfText, formatDot, formatHlc, formatVV, rankSiblings, winner, type Dot, type RegisterState
 } from '@swarmkv/core'
 import type { LocalWrite, WriteResult } from '@swarmkv/storage'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -22,9 +22,14 @@ function isText(bytes: Uint8Array): string | undefined {
   }
 }
 
+function contextHeaders(reply: FastifyReply, state: RegisterState): void {
+  const context = formatVV(state.context)
+  void reply.header('ETag', etagOfText(context))
+  void reply.header('X-Context', context)
+}
+
 function stateHeaders(reply: FastifyReply, state: RegisterState): void {
-  void reply.header('ETag', etagOf(state.context))
-  void reply.header('X-Context', formatVV(state.context))
+  contextHeaders(reply, state)
   void reply.header('X-Siblings', String(state.siblings.filter((s) => !s.deleted).length))
 }
 
@@ -60,11 +65,8 @@ export function coveringTokens(dots: readonly Dot[]): string {
 export function sendWriteResult(reply: FastifyReply, results: readonly WriteResult[], replicated: number | undefined) {
   const last = results[results.length - 1]
   const tokens = results.map((r) => formatDot(r.dot))
-  void reply.header('X-Write-Token', coveringTokens(results.map((r) => r.dot)))
-  if (last !== undefined && results.length === 1) {
-    void reply.header('ETag', etagOf(last.state.context))
-    void reply.header('X-Context', formatVV(last.state.context))
-  }
+  void reply.header('X-Write-Token', results.length === 1 ? tokens[0] : coveringTokens(results.map((r) => r.dot)))
+  if (last !== undefined && results.length === 1) contextHeaders(reply, last.state)
   return reply.send({ tokens, ...(replicated !== undefined ? { replicated } : {}) })
 }
 
