@@ -8,7 +8,21 @@ const HELP: Record<string, string> = {
   swarmkv_duplicate_ops_total: 'Replicated ops received that were already applied.',
   swarmkv_failed_commits_total: 'Store commits that failed.',
   swarmkv_refused_clock_stamps_total: 'Remote HLC stamps too far ahead of local time, not adopted.',
-  swarmkv_seq: 'Highest seq this node has given its own writes.'
+  swarmkv_seq: 'Highest seq this node has given its own writes.',
+  process_resident_memory_bytes: 'Resident memory of the process (JavaScript heap, LevelDB caches and memtables, buffers).',
+  nodejs_heap_used_bytes: 'JavaScript heap in use (live objects and garbage not yet collected).',
+  nodejs_heap_total_bytes: 'JavaScript heap reserved.',
+  nodejs_external_memory_bytes: 'Memory held outside the JavaScript heap by its objects (byte arrays, Automerge documents).'
+}
+
+function memory(): Record<string, number> {
+  const m = process.memoryUsage()
+  return {
+    process_resident_memory_bytes: m.rss,
+    nodejs_heap_used_bytes: m.heapUsed,
+    nodejs_heap_total_bytes: m.heapTotal,
+    nodejs_external_memory_bytes: m.external
+  }
 }
 
 /** Prometheus text exposition of the engine's and replication's counters. */
@@ -22,7 +36,8 @@ export function renderMetrics(deps: ServerDeps, loop: LoopDelayWindow): string {
     swarmkv_failed_commits_total: s.failedCommits,
     swarmkv_refused_clock_stamps_total: deps.engine.refusedStamps,
     swarmkv_seq: deps.engine.seq,
-    ...(deps.cluster?.metrics() ?? {})
+    ...(deps.cluster?.metrics() ?? {}),
+    ...memory()
   }
   const lines: string[] = []
   for (const [name, v] of Object.entries(values)) {

@@ -26,4 +26,16 @@ describe('/metrics', () => {
     expect(metric(text, 'swarmkv_event_loop_delay_seconds{quantile="0.5"}')).toBeLessThanOrEqual(max)
     expect(metric(text, 'swarmkv_event_loop_delay_seconds_window_seconds')).toBe(10)
   })
+
+  it('shows the process memory, which follows what the process holds', async () => {
+    const read = async () => (await n.app.inject({ method: 'GET', url: '/metrics' })).body
+    const before = await read()
+    expect(before).toMatch(/^# TYPE process_resident_memory_bytes gauge$/m)
+    expect(metric(before, 'process_resident_memory_bytes')).toBeGreaterThanOrEqual(metric(before, 'nodejs_heap_used_bytes'))
+    expect(metric(before, 'nodejs_heap_total_bytes')).toBeGreaterThanOrEqual(metric(before, 'nodejs_heap_used_bytes'))
+    const held = new Uint8Array(64 * 1024 * 1024).fill(1)
+    const after = await read()
+    expect(metric(after, 'nodejs_external_memory_bytes') - metric(before, 'nodejs_external_memory_bytes')).toBeGreaterThanOrEqual(60 * 1024 * 1024)
+    expect(held[held.length - 1]).toBe(1)
+  })
 })
