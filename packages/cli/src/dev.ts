@@ -15,6 +15,27 @@ export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 maste
 `
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../bin/swarmkv.js')
+const READY_TIMEOUT_MS = 60_000
+
+/** Polls each node's /cluster until every one sees the others connected; false on timeout or stop. */
+async function untilConnected(urls: readonly string[], stopped: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  const connected = async (url: string) => {
+    try {
+      const res = await fetch(`${url}/cluster`, { signal: AbortSignal.timeout(1000) })
+      if (!res.ok) return false
+      const body = (await res.json()) as { peers?: Array<{ connected?: boolean }> }
+      return (body.peers ?? []).filter((p) => p.connected === true).length >= urls.length - 1
+    } catch {
+      return false
+    }
+  }
+  while (!stopped() && Date.now() < deadline) {
+    if ((await Promise.all(urls.map(connected))).every(Boolean)) return true
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return false
+}
 
 export async function devCommand(argv: string[]): Promise<number> {
   const { values: v } = parse(argv, { 'base-port': { type: 'string' }, data: { type: 'string' }, fsync: { type: 'string' } })
@@ -56,15 +77,30 @@ export async function devCommand(argv: string[]): Promise<number> {
     `  bootstrap  127.0.0.1:${bootstrap.port} (udp)`,
     `  data       ${data}`,
     '',
-    `Try: curl -X PUT --data hello http://127.0.0.1:${base + 1}/kv/greeting && curl http://127.0.0.1:${base + 3}/kv/greeting`,
-    'Ctrl-C stops the cluster.',
+    'Starting… Ctrl-C stops the cluster.',
     ''
   ].join('\n'))
+  let stopped = false
   const exited = new Promise<void>((r) => children.forEach((c) => c.on('exit', (code) => {
     if (code !== 0 && code !== null) process.stderr.write(`a node exited with code ${code}\n`)
     r()
   })))
-  await Promise.race([untilSignal(), exited])
+  void exited.then(() => { stopped = true })
+  const signalled = untilSignal().then(() => { stopped = true })
+  // The tour's first commands need every node listening and connected to the other two.
+  const started = Date.now()
+  const urls = nodes.map((n) => `http://127.0.0.1:${n.port}`)
+  if (await untilConnected(urls, () => stopped, READY_TIMEOUT_MS)) {
+    process.stdout.write([
+      '',
+      `cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: every node is up and connected to the other two.`,
+      `Try: curl -X PUT --data hello ${urls[0]}/kv/greeting && curl ${urls[2]}/kv/greeting`,
+      ''
+    ].join('\n'))
+  } else if (!stopped) {
+    process.stdout.write(`\nthe nodes are not all connected after ${READY_TIMEOUT_MS / 1000} s; they keep trying (see GET /cluster on each)\n`)
+  }
+  await Promise.race([signalled, exited])
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
   await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.on('exit', r)))))
   await bootstrap.stop()

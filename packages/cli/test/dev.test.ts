@@ -40,15 +40,14 @@ describe('swarmkv dev', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
     try {
       const urls = [1, 2, 3].map((i) => `http://127.0.0.1:${base + i}`)
-      await waitUntil('the dev cluster to be ready and connected', async () => {
-        for (const u of urls) {
-          const r = await fetch(`${u}/cluster`)
-          const v = (await r.json()) as { peers: Array<{ connected: boolean }> }
-          if (v.peers.filter((p) => p.connected).length < 2) return false
-        }
-        return true
-      }, 30_000)
+      await waitUntil('the dev cluster to say it is ready', async () => out.includes('cluster ready'), 30_000)
+      // Once it says so, the tour's first commands work: every node is up and sees the other two.
+      for (const u of urls) {
+        const v = (await (await fetch(`${u}/cluster`)).json()) as { peers: Array<{ connected: boolean }> }
+        expect(v.peers.filter((p) => p.connected)).toHaveLength(2)
+      }
       for (const u of urls) expect(out).toContain(u)
+      expect(out).toContain(`Try: curl -X PUT --data hello ${urls[0]!}/kv/greeting`)
       const m1 = new SwarmkvClient({ url: urls[0]! })
       await m1.put('tour', 'hello from master-1')
       const replica = new SwarmkvClient({ url: urls[2]! })
