@@ -42,7 +42,7 @@ export interface ClusterView {
   metrics(): Record<string, number>
   /** Compacts the log now; resolves with the new floor. */
   compact(): Promise<Readonly<Record<string, number>>>
-  /** Forgets a member that left for good (unblocks compaction). */
+  /** Forgets a node that left for good (unblocks compaction) and refuses it from now on. */
   forgetMember(id: NodeId): Promise<boolean>
 }
 
