@@ -1,4 +1,4 @@
-import { nodeIdFromPublicKey, vvGet, vvLag, type Dot, type NodeId, type Op, type Seq, type VersionVector } from '@swarmkv/core'
+import { vvGet, vvLag, type Dot, type NodeId, type Op, type Seq, type VersionVector } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler, Transport } from './connection.js'
 import { realScheduler } from './connection.js'
@@ -62,12 +62,6 @@ export class Replicator {
   private stopped = false
   /** Every node that ever said hello, with what it has applied: the log is kept until all have it. */
   private members = new Map<NodeId, VersionVector>()
-  /**
-   * Nodes forgotten for good, refused from then on: with them no longer holding compaction back,
-   * tombstones they never saw may be collected, and one coming back with its old data would keep
-   * (and serve) the values those tombstones deleted. It must come back empty, under a new id.
-   */
-  private forgotten = new Set<NodeId>()
   private compactTimer: { cancel(): void } | undefined
   private readonly gate: ForwardGate
   private forwardTimer: { cancel(): void } | undefined
@@ -81,7 +75,6 @@ export class Replicator {
 
   async start(): Promise<void> {
     this.members = await this.engine.readMembers()
-    this.forgotten = await this.engine.readForgotten()
     this.unsubscribe = this.engine.onCommit((ops) => this.onCommit(ops))
     await this.opts.transport.start((conn) => this.onConnection(conn))
     this.scheduleCompaction()
@@ -105,14 +98,8 @@ export class Replicator {
     return done
   }
 
-  /**
-   * Stops waiting for a node that left for good, and refuses it from now on (see `forgotten`).
-   * Resolves whether it was a member. The refusal is durable before the member stops counting.
-   */
+  /** Stops waiting for a member that left for good. */
   async forgetMember(id: NodeId): Promise<boolean> {
-    await this.engine.addForgotten(id)
-    this.forgotten.add(id)
-    this.byPeer.get(id)?.close()
     const had = this.members.delete(id)
     this.lastSeen.delete(id)
     await this.engine.writeMembers(this.members)
@@ -181,7 +168,6 @@ export class Replicator {
       swarmkv_replication_malformed_messages_total: this.stats.malformedMessages,
       swarmkv_replication_protocol_errors_total: this.stats.protocolErrors,
       swarmkv_replication_connections_total: this.stats.connections,
-      swarmkv_replication_forgotten_refused_total: this.stats.forgottenRefused,
       swarmkv_replication_log_gaps_total: this.stats.logGaps,
       swarmkv_replication_state_transfers_sent_total: this.stats.stateTransfersSent,
       swarmkv_replication_state_transfers_received_total: this.stats.stateTransfersReceived,
@@ -192,12 +178,6 @@ export class Replicator {
 
   private onConnection(conn: FramedConnection): void {
     if (this.stopped) { conn.destroy(); return }
-    // The Noise handshake proved the peer holds this key: a forgotten node gets no further.
-    if (this.forgotten.has(nodeIdFromPublicKey(conn.remotePublicKey))) {
-      this.stats.forgottenRefused++
-      conn.destroy()
-      return
-    }
     this.stats.connections++
     const session = new PeerSession(conn, {
       engine: this.engine,

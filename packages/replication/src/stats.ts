@@ -11,10 +11,8 @@ export interface ReplicationStats {
   stateTransfersSent: number
   stateTransfersReceived: number
   tombstonesCollected: number
-  /** Connections refused because the peer was forgotten (DELETE /admin/members). */
-  forgottenRefused: number
 }
 
 export function newStats(): ReplicationStats {
-  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0, tombstonesCollected: 0, forgottenRefused: 0 }
+  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0, tombstonesCollected: 0 }
 }

@@ -42,7 +42,7 @@ export interface ClusterView {
   metrics(): Record<string, number>
   /** Compacts the log now; resolves with the new floor. */
   compact(): Promise<Readonly<Record<string, number>>>
-  /** Forgets a node that left for good (unblocks compaction) and refuses it from now on. */
+  /** Forgets a member that left for good (unblocks compaction). */
   forgetMember(id: NodeId): Promise<boolean>
 }
 

@@ -179,14 +179,6 @@ export class Engine {
     return this.store.writeMembers(members)
   }
 
-  readForgotten(): Promise<Set<NodeId>> {
-    return this.store.readForgotten()
-  }
-
-  addForgotten(id: NodeId): Promise<void> {
-    return this.store.addForgotten(id)
-  }
-
   /** Drops log entries at or below `floor` (clamped to what is applied here); resolves with the new floor. */
   async compact(floor: VersionVector): Promise<VersionVector> {
     const done = await new Promise<VersionVector>((resolve, reject) => this.enqueue({ kind: 'compact', floor, resolve, reject }))

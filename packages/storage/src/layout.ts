@@ -8,7 +8,6 @@ import type { NodeId, Seq } from '@swarmkv/core'
  *   'l' + origin (8 bytes) + seq (8 BE) -> op (the replication log, ops of every origin)
  *   'm'                                 -> node meta (seq, applied, floor)
  *   'p' + origin (8 bytes)              -> a cluster member's last known applied vector
- *   'f' + node id (8 bytes)             -> (empty) a node forgotten for good, refused from then on
  * Tags sort apart, so each kind is one contiguous range.
  */
 export const TAG_REG = 0x73
@@ -16,7 +15,6 @@ export const TAG_DOC = 0x64
 export const TAG_LOG = 0x6c
 export const TAG_CHUNK = 0x65
 export const TAG_MEMBER = 0x70
-export const TAG_FORGOTTEN = 0x66
 export const META_KEY = new Uint8Array([0x6d])
 
 const utf8 = new TextEncoder()

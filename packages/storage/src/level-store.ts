@@ -4,7 +4,7 @@ import {
   type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
-import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_FORGOTTEN, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
+import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
 import { EMPTY_META, metaEncoding } from './meta.js'
 import { segmentEncoding, segmentLast, toSegments } from './log-segment.js'
 
@@ -125,21 +125,6 @@ export class LevelStore implements Store {
       ops.push({ type: 'put', key, value: encode(vvEncoding, vv) })
     }
     await this.db.batch(ops)
-  }
-
-  async readForgotten(): Promise<Set<NodeId>> {
-    const out = new Set<NodeId>()
-    for await (const k of this.db.keys({ gte: new Uint8Array([TAG_FORGOTTEN]), lt: new Uint8Array([TAG_FORGOTTEN + 1]) })) {
-      out.add(decode(nodeIdEncoding, k.subarray(1)))
-    }
-    return out
-  }
-
-  async addForgotten(id: NodeId): Promise<void> {
-    const key = new Uint8Array(9)
-    key[0] = TAG_FORGOTTEN
-    key.set(encode(nodeIdEncoding, id), 1)
-    await this.db.put(key, new Uint8Array(0), { sync: true })
   }
 
   async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {

@@ -22,7 +22,6 @@ export class MemoryStore implements Store {
   }
 
   private members = new Map<NodeId, VersionVector>()
-  private forgotten = new Set<NodeId>()
 
   async readMeta(): Promise<NodeMeta> { this.ensureOpen(); return this.meta }
 
@@ -51,8 +50,6 @@ export class MemoryStore implements Store {
 
   async readMembers(): Promise<Map<NodeId, VersionVector>> { this.ensureOpen(); return new Map(this.members) }
   async writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void> { this.ensureOpen(); this.members = new Map(members) }
-  async readForgotten(): Promise<Set<NodeId>> { this.ensureOpen(); return new Set(this.forgotten) }
-  async addForgotten(id: NodeId): Promise<void> { this.ensureOpen(); this.forgotten.add(id) }
 
   async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {
     return this.getRegistersSync(keys)

@@ -83,7 +83,4 @@ export interface Store {
   /** Last known applied vectors of cluster members, kept for log compaction. */
   readMembers(): Promise<Map<NodeId, VersionVector>>
   writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void>
-  /** Nodes forgotten for good (DELETE /admin/members): refused from then on. */
-  readForgotten(): Promise<Set<NodeId>>
-  addForgotten(id: NodeId): Promise<void>
 }

@@ -125,13 +125,6 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       expect(await store.readMembers()).toEqual(new Map([[B, { [A]: 2 }]]))
       await store.writeMembers(new Map())
       expect((await store.readMembers()).size).toBe(0)
-      expect(await store.readForgotten()).toEqual(new Set())
-      await store.addForgotten(B)
-      await store.addForgotten(B)
-      expect(await store.readForgotten()).toEqual(new Set([B]))
-      // Forgotten nodes are apart from members: rewriting the members keeps them.
-      await store.writeMembers(new Map([[A, { [A]: 1 }]]))
-      expect(await store.readForgotten()).toEqual(new Set([B]))
     })
 
     it('clears thousands of log segments, keeping what lies above the range and other origins', async () => {
@@ -158,15 +151,6 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       await store.open()
       expect(await store.readMeta()).toEqual({ seq: 1, applied: { [A]: 1 }, floor: {} })
       expect(await store.getRegisters(['k1'])).toEqual([state(o1)])
-    })
-
-    it('keeps forgotten nodes across a reopen', async () => {
-      if (reopen === undefined) return
-      await store.addForgotten(B)
-      await store.close()
-      store = await reopen()
-      await store.open()
-      expect(await store.readForgotten()).toEqual(new Set([B]))
     })
   })
 }

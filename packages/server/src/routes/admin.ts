@@ -23,12 +23,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
     return { floor }
   })
 
-  // Recorded even when this node never met it: the node is refused here too if it comes back.
   app.delete('/admin/members/:id', async (req, reply) => {
     const { id } = req.params as { id: string }
     if (!isNodeId(id)) throw SwarmError.badRequest('a member id is 16 hex characters')
-    if (deps.cluster === undefined) throw SwarmError.notFound('no cluster members: this node runs without replication')
-    await deps.cluster.forgetMember(id)
+    if (deps.cluster === undefined || !(await deps.cluster.forgetMember(id))) throw SwarmError.notFound(`member ${id}`)
     return reply.status(204).send()
   })
 
