@@ -1,3 +1,4 @@
+import { cp, rm } from 'node:fs/promises'
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
 import { Cluster, waitUntil } from '@swarmkv/testkit'
 import { httpWrite, runLoad } from './load.js'
@@ -163,6 +164,58 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
     await m2.client.put('after/transfer', 'streamed')
     await c.waitConverged()
     expect(await r.client.getText('after/transfer')).toBe('streamed')
+  })
+
+  it('a member forgotten while away, back with its old data, drops the values deleted and collected without it', async () => {
+    const c = await start()
+    const [m1, m2, r1] = [c.node('m1'), c.node('m2'), c.node('r1')]
+    await m1.client.put('zombie', 'alive')
+    await c.waitConverged()
+    await r1.stop()
+    for (const m of [m1, m2]) expect((await fetch(`${m.url}/admin/members/${r1.nodeId}`, { method: 'DELETE' })).status).toBe(204)
+    // Without r1 holding it back, the delete's tombstone is collected on both masters.
+    await m1.client.del('zombie')
+    await c.waitConverged()
+    const collected = async (n: typeof m1) => /^swarmkv_tombstones_collected_total 1$/m.test(await (await fetch(`${n.url}/metrics`)).text())
+    await waitUntil('both masters to collect the tombstone', async () => {
+      for (const n of [m1, m2]) if (!(await collected(n))) await fetch(`${n.url}/admin/compact`, { method: 'POST' })
+      return (await Promise.all([m1, m2].map(collected))).every(Boolean)
+    })
+    // r1 still holds 'zombie' = 'alive' and never saw the delete, which is gone from every log.
+    await r1.start()
+    const state = await c.waitConverged()
+    expect(state.keys).toBe(0)
+    expect(await r1.client.get('zombie')).toBeUndefined()
+  })
+
+  it('a replica restored from an older copy of its data loses the values deleted and collected since', async () => {
+    const c = await start()
+    const [m1, m2, r1] = [c.node('m1'), c.node('m2'), c.node('r1')]
+    await m1.client.put('zombie', 'alive')
+    await m1.client.put('stays', 'here')
+    await c.waitConverged()
+    await r1.stop()
+    const backup = `${r1.dataDir}.backup`
+    await cp(r1.dataDir, backup, { recursive: true })
+    await r1.start()
+    await m1.client.del('zombie')
+    await c.waitConverged()
+    // Once every member has acked the delete, each node's compaction collects its tombstone.
+    const collected = async (n: typeof m1) => /^swarmkv_tombstones_collected_total 1$/m.test(await (await fetch(`${n.url}/metrics`)).text())
+    await waitUntil('every node to collect the tombstone', async () => {
+      for (const n of [m1, m2, r1]) if (!(await collected(n))) await fetch(`${n.url}/admin/compact`, { method: 'POST' })
+      return (await Promise.all([m1, m2, r1].map(collected))).every(Boolean)
+    })
+    await r1.stop()
+    await rm(r1.dataDir, { recursive: true })
+    await cp(backup, r1.dataDir, { recursive: true })
+    await r1.start()
+    // The restored copy still holds 'zombie' = 'alive'; the state transfer it gets lacks the key
+    // and covers its write, so the replica drops it and converges.
+    const state = await c.waitConverged()
+    expect(state.keys).toBe(1)
+    expect(await r1.client.get('zombie')).toBeUndefined()
+    expect(await r1.client.getText('stays')).toBe('here')
   })
 
   it('?w=N waits until N nodes applied the write, and says how many had it on timeout', async () => {

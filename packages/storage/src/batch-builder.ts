@@ -41,6 +41,25 @@ export class ApplyError extends Error {
 /** One state transfer being received: a chunk that failed makes its end fail too. */
 export interface StateTransfer {
   failed: boolean
+  /** What the sender's snapshot covers (its stateBegin). */
+  readonly applied: VersionVector
+  /** The sender's register keys are known up to this one: they arrive in store order. */
+  through: string | undefined
+}
+
+/**
+ * This node's register keys in (after, through] (through undefined: to the end) that the sender's
+ * snapshot lacks. One whose context that snapshot covers was collected there: only tombstone
+ * collection removes a key, and the sender applied every write the context names. `keys` is
+ * filled in the single writer, just before the job is merged.
+ */
+export interface Sweep {
+  readonly after: string | undefined
+  readonly through: string | undefined
+  readonly covered: VersionVector
+  /** Keys of the chunk itself (not candidates). */
+  readonly sent: ReadonlySet<string>
+  keys: string[]
 }
 
 /** A request to the single writer. */
@@ -48,8 +67,8 @@ export type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
   | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
-  | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
-  | { kind: 'stateEnd'; applied: VersionVector; transfer: StateTransfer; resolve: () => void; reject: (e: unknown) => void }
+  | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; sweep: Sweep | undefined; resolve: (n: number) => void; reject: (e: unknown) => void }
+  | { kind: 'stateEnd'; applied: VersionVector; transfer: StateTransfer; sweep: Sweep; resolve: () => void; reject: (e: unknown) => void }
   | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
   | { kind: 'gc'; keys: readonly string[]; stable: VersionVector; resolve: (n: number) => void; reject: (e: unknown) => void }
 
@@ -62,7 +81,9 @@ export function keysOf(job: Job, regs: Set<string>, docs: Set<string>): void {
     case 'state':
       for (const [k] of job.registers) regs.add(k)
       for (const [k] of job.docs) docs.add(k)
+      for (const k of job.sweep?.keys ?? []) regs.add(k)
       break
+    case 'stateEnd': for (const k of job.sweep.keys) regs.add(k); break
     case 'gc': for (const k of job.keys) regs.add(k); break
     default: break
   }
@@ -127,7 +148,7 @@ export class BatchBuilder {
         case 'remote': this.remote(job, state, scratch, ops); break
         case 'doc': this.doc(job, ops); break
         case 'state': this.state(job, state, scratch); break
-        case 'stateEnd': this.stateEnd(job); break
+        case 'stateEnd': this.stateEnd(job, state, scratch); break
         case 'compact': this.compact(job); break
         case 'gc': this.gc(job, state, scratch); break
       }
@@ -245,6 +266,7 @@ export class BatchBuilder {
 
   private state(job: Extract<Job, { kind: 'state' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
     for (const [k, incoming] of job.registers) scratch.set(k, merge(state(k), incoming))
+    if (job.sweep !== undefined) sweep(job.sweep, state, scratch)
     for (const [k, rec] of job.docs) {
       const d = this.docState(k)
       const parts = [...(rec.snapshot !== undefined ? [rec.snapshot] : []), ...rec.chunks]
@@ -256,9 +278,10 @@ export class BatchBuilder {
     this.done.push(() => job.resolve(n))
   }
 
-  private stateEnd(job: Extract<Job, { kind: 'stateEnd' }>): void {
+  private stateEnd(job: Extract<Job, { kind: 'stateEnd' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
     // Chunks are merged in order before their end: a failed one has marked the transfer by now.
     if (job.transfer.failed) throw new Error('a chunk of this state transfer was not applied')
+    sweep(job.sweep, state, scratch)
     for (const [o, s] of Object.entries(job.applied) as Array<[NodeId, Seq]>) {
       const had = this.applied[o] ?? 0
       if (s <= had) continue
@@ -296,6 +319,14 @@ export class BatchBuilder {
     }
     this.metaChanged = this.metaChanged || n > 0
     this.done.push(() => job.resolve(n))
+  }
+}
+
+/** Removes the swept keys the sender collected (see Sweep): their state here is what it had. */
+function sweep(s: Sweep, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
+  for (const k of s.keys) {
+    const cur = state(k)
+    if (cur !== EMPTY_REGISTER && vvDominates(s.covered, cur.context)) scratch.set(k, EMPTY_REGISTER)
   }
 }
 

@@ -4,14 +4,14 @@ import {
 } from '@swarmkv/core'
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
-import { listLive } from './listing.js'
+import { compareKeys, listLive } from './listing.js'
 import { JobQueue } from './job-queue.js'
 import { DotWaiters } from './dot-waiters.js'
 import { TombstoneIndex } from './tombstones.js'
 import { digestOf } from './digest.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
 import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
-import { BatchBuilder, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type WriteResult } from './batch-builder.js'
+import { ApplyError, BatchBuilder, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type Sweep, type WriteResult } from './batch-builder.js'
 
 export type { DocMutation, DocResult, LocalWrite, StateTransfer, WriteResult } from './batch-builder.js'
 export { ApplyError } from './batch-builder.js'
@@ -144,12 +144,22 @@ export class Engine {
    * Merges key states received in a state transfer (registers by the register merge, documents
    * by loading their saved bytes into what is here). Idempotent; applied vectors do not move
    * until finishState, so an interrupted transfer leaves nothing claimed that is not here. A
-   * chunk that fails marks `transfer`, and its finishState then fails too.
+   * chunk that fails marks `transfer`, and its finishState then fails too. Register states come
+   * in store order; the keys here that the sender lacks in the range a chunk (or the end) proves
+   * are removed when the sender's snapshot covers their context: it collected them (Sweep).
    */
   applyState(registers: ReadonlyArray<readonly [string, RegisterState]>, docs: ReadonlyArray<readonly [string, DocRecord]>, transfer: StateTransfer): Promise<number> {
+    const fail = (e: unknown) => { transfer.failed = true; return e instanceof Error ? e : new Error(String(e)) }
+    let sweep: Sweep | undefined
+    const last = registers[registers.length - 1]?.[0]
+    if (last !== undefined) {
+      // Keys the sender lacks are judged by range, so the ranges must come in the store's order.
+      if (!inKeyOrder(transfer.through, registers)) return Promise.reject(fail(new ApplyError('state transfer keys out of order')))
+      sweep = { after: transfer.through, through: last, covered: transfer.applied, sent: new Set(registers.map(([k]) => k)), keys: [] }
+      transfer.through = last
+    }
     return new Promise((resolve, reject) => this.enqueue({
-      kind: 'state', registers, docs, resolve,
-      reject: (e) => { transfer.failed = true; reject(e instanceof Error ? e : new Error(String(e))) }
+      kind: 'state', registers, docs, sweep, resolve, reject: (e) => reject(fail(e))
     }))
   }
 
@@ -158,7 +168,8 @@ export class Engine {
    * lacks the ops it skipped, so its floor rises to match (peers needing them get a transfer).
    */
   finishState(applied: VersionVector, transfer: StateTransfer): Promise<void> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, transfer, resolve, reject }))
+    const sweep: Sweep = { after: transfer.through, through: undefined, covered: transfer.applied, sent: new Set(), keys: [] }
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, transfer, sweep, resolve, reject }))
   }
 
   /**
@@ -358,6 +369,9 @@ export class Engine {
    * the cache may evict an entry while a batch stays open, and nothing else commits meanwhile.
    */
   private async loadBase(p: Pending, jobs: readonly Job[]): Promise<void> {
+    for (const job of jobs) {
+      if ((job.kind === 'state' || job.kind === 'stateEnd') && job.sweep !== undefined) job.sweep.keys = await this.sweepKeys(p, job.sweep)
+    }
     const keys = new Set<string>()
     const docKeys = new Set<string>()
     for (const job of jobs) keysOf(job, keys, docKeys)
@@ -373,6 +387,26 @@ export class Engine {
     for (const k of docKeys) {
       if (!this.docs.has(k) && !p.docBase.has(k)) p.docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
     }
+  }
+
+  /**
+   * Every register key this node has in the sweep's range, but those the chunk brings: stored,
+   * or in a batch not yet committed. Read in the single writer, so no write slips in between.
+   */
+  private async sweepKeys(p: Pending, s: Sweep): Promise<string[]> {
+    const inRange = (k: string) => (s.after === undefined || compareKeys(k, s.after) > 0) && (s.through === undefined || compareKeys(k, s.through) <= 0)
+    const out = new Set<string>()
+    for (const m of [this.inflight?.batch.overlay, p.batch.overlay]) for (const k of m?.keys() ?? []) if (inRange(k)) out.add(k)
+    let cursor = s.after
+    for (;;) {
+      const page = await this.store.listRegisters({ prefix: '', after: cursor, limit: 1024 })
+      for (const [k] of page) if (inRange(k)) out.add(k)
+      const last = page[page.length - 1]?.[0]
+      if (page.length === 0 || last === undefined || !inRange(last)) break
+      cursor = last
+    }
+    for (const k of s.sent) out.delete(k)
+    return [...out]
   }
 
   private canDefer(p: Pending): boolean {
@@ -478,6 +512,16 @@ export class Engine {
     this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied, this.inflight)
     if (p.published !== before && this.early !== undefined) this.waiters.wake()
   }
+}
+
+/** Whether the keys ascend in store order, all after `after`. */
+function inKeyOrder(after: string | undefined, registers: ReadonlyArray<readonly [string, unknown]>): boolean {
+  let prev = after
+  for (const [k] of registers) {
+    if (prev !== undefined && compareKeys(k, prev) <= 0) return false
+    prev = k
+  }
+  return true
 }
 
 function registerSize(s: RegisterState): number {
