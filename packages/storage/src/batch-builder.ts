@@ -4,6 +4,7 @@ import {
 } from '@swarmkv/core'
 import type { DocRecord, DocWrite, NodeMeta } from './store.js'
 import { planDocWrite, type DocEntry } from './doc-cache.js'
+import { compareKeys } from './listing.js'
 
 /** A change to a document, made inside an Automerge change callback; throwing aborts it. */
 export type DocMutation = (root: Record<string, unknown>) => void
@@ -50,8 +51,8 @@ export interface StateTransfer {
 /**
  * This node's register keys in (after, through] (through undefined: to the end) that the sender's
  * snapshot lacks. One whose context that snapshot covers was collected there: only tombstone
- * collection removes a key, and the sender applied every write the context names. `keys` is
- * filled in the single writer, just before the job is merged.
+ * collection removes a key, and the sender applied every write the context names. `keys` (the
+ * stored ones) is filled in the single writer, just before the batch it joins is merged.
  */
 export interface Sweep {
   readonly after: string | undefined
@@ -266,7 +267,7 @@ export class BatchBuilder {
 
   private state(job: Extract<Job, { kind: 'state' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
     for (const [k, incoming] of job.registers) scratch.set(k, merge(state(k), incoming))
-    if (job.sweep !== undefined) sweep(job.sweep, state, scratch)
+    if (job.sweep !== undefined) sweep(job.sweep, state, scratch, this.overlay.keys())
     for (const [k, rec] of job.docs) {
       const d = this.docState(k)
       const parts = [...(rec.snapshot !== undefined ? [rec.snapshot] : []), ...rec.chunks]
@@ -281,7 +282,7 @@ export class BatchBuilder {
   private stateEnd(job: Extract<Job, { kind: 'stateEnd' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
     // Chunks are merged in order before their end: a failed one has marked the transfer by now.
     if (job.transfer.failed) throw new Error('a chunk of this state transfer was not applied')
-    sweep(job.sweep, state, scratch)
+    sweep(job.sweep, state, scratch, this.overlay.keys())
     for (const [o, s] of Object.entries(job.applied) as Array<[NodeId, Seq]>) {
       const had = this.applied[o] ?? 0
       if (s <= had) continue
@@ -322,9 +323,18 @@ export class BatchBuilder {
   }
 }
 
-/** Removes the swept keys the sender collected (see Sweep): their state here is what it had. */
-function sweep(s: Sweep, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
-  for (const k of s.keys) {
+export function inSweep(s: Sweep, key: string): boolean {
+  return (s.after === undefined || compareKeys(key, s.after) > 0) && (s.through === undefined || compareKeys(key, s.through) <= 0) && !s.sent.has(key)
+}
+
+/**
+ * Removes the keys the sender collected (see Sweep): those listed before the batch, and those an
+ * earlier job of this batch wrote (a peer's op can create a key the snapshot covers and lacks).
+ */
+function sweep(s: Sweep, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>, earlier: Iterable<string>): void {
+  const keys = new Set(s.keys)
+  for (const k of earlier) if (inSweep(s, k)) keys.add(k)
+  for (const k of keys) {
     const cur = state(k)
     if (cur !== EMPTY_REGISTER && vvDominates(s.covered, cur.context)) scratch.set(k, EMPTY_REGISTER)
   }

@@ -11,7 +11,7 @@ import { TombstoneIndex } from './tombstones.js'
 import { digestOf } from './digest.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
 import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
-import { ApplyError, BatchBuilder, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type Sweep, type WriteResult } from './batch-builder.js'
+import { ApplyError, BatchBuilder, inSweep, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type Sweep, type WriteResult } from './batch-builder.js'
 
 export type { DocMutation, DocResult, LocalWrite, StateTransfer, WriteResult } from './batch-builder.js'
 export { ApplyError } from './batch-builder.js'
@@ -370,7 +370,7 @@ export class Engine {
    */
   private async loadBase(p: Pending, jobs: readonly Job[]): Promise<void> {
     for (const job of jobs) {
-      if ((job.kind === 'state' || job.kind === 'stateEnd') && job.sweep !== undefined) job.sweep.keys = await this.sweepKeys(p, job.sweep)
+      if ((job.kind === 'state' || job.kind === 'stateEnd') && job.sweep !== undefined) job.sweep.keys = await this.sweepKeys(job.sweep)
     }
     const keys = new Set<string>()
     const docKeys = new Set<string>()
@@ -390,22 +390,21 @@ export class Engine {
   }
 
   /**
-   * Every register key this node has in the sweep's range, but those the chunk brings: stored,
-   * or in a batch not yet committed. Read in the single writer, so no write slips in between.
+   * The register keys this node has in the sweep's range, but those the chunk brings: stored, or
+   * in the commit in flight. Read in the single writer, so no commit lands between this and the
+   * merge; keys of the batch being built are added there (batch-builder.ts `sweep`).
    */
-  private async sweepKeys(p: Pending, s: Sweep): Promise<string[]> {
-    const inRange = (k: string) => (s.after === undefined || compareKeys(k, s.after) > 0) && (s.through === undefined || compareKeys(k, s.through) <= 0)
+  private async sweepKeys(s: Sweep): Promise<string[]> {
     const out = new Set<string>()
-    for (const m of [this.inflight?.batch.overlay, p.batch.overlay]) for (const k of m?.keys() ?? []) if (inRange(k)) out.add(k)
+    for (const k of this.inflight?.batch.overlay.keys() ?? []) if (inSweep(s, k)) out.add(k)
     let cursor = s.after
     for (;;) {
       const page = await this.store.listRegisters({ prefix: '', after: cursor, limit: 1024 })
-      for (const [k] of page) if (inRange(k)) out.add(k)
+      for (const [k] of page) if (inSweep(s, k)) out.add(k)
       const last = page[page.length - 1]?.[0]
-      if (page.length === 0 || last === undefined || !inRange(last)) break
+      if (last === undefined || (s.through !== undefined && compareKeys(last, s.through) >= 0)) break
       cursor = last
     }
-    for (const k of s.sent) out.delete(k)
     return [...out]
   }
 

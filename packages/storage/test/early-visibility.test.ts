@@ -369,6 +369,26 @@ describe('a state transfer', () => {
     expect((await b.e.list('', undefined, 10)).keys).toEqual(['b-mine', 'm-sent'])
   })
 
+  it('also removes a collected key that a peer op created in the same batch, before the chunk', async () => {
+    const a = await node(A)
+    await a.e.write([put('k', '1')])
+    await a.e.write([put('m', '2')])
+    await a.e.write([{ key: 'k', value: new Uint8Array(0), contentType: '', deleted: true }])
+    expect(await a.e.collectTombstones(a.e.applied)).toBe(1)
+    const b = await node(B)
+    const transfer = { failed: false, applied: a.e.applied, through: undefined }
+    const [opK] = await a.e.readLog(A, 1, 1)
+    const m = (await a.e.get('m'))!
+    // Queued in one turn, both join one batch: the op creates k after the store was listed.
+    const op = b.e.applyRemote([opK!])
+    const chunk = b.e.applyState([['m', m]], [], transfer)
+    expect(await op).toBe(1)
+    expect(await chunk).toBe(1)
+    expect(await b.e.get('k')).toBeUndefined()
+    await b.e.finishState(a.e.applied, transfer)
+    expect((await b.e.list('', undefined, 10)).keys).toEqual(['m'])
+  })
+
   it('refuses chunks whose keys are out of store order, and then cannot end', async () => {
     const a = await node(A)
     await a.e.write([put('x', '1')])
