@@ -94,7 +94,8 @@ export class PeerSession {
   private readonly stateChunkMsg: Message<StateChunkMessage>
   private readonly stateEndMsg: Message<StateEndMessage>
   /** Set while the peer is sending this node a state transfer. */
-  private receiving: StateTransfer | undefined
+  private receivingState: VersionVector | undefined
+  private transfer: StateTransfer = { failed: false }
   private drainWaiters: Array<() => void> = []
   private readonly sent = new Map<NodeId, Seq>()
   private readonly remoteId: NodeId
@@ -274,17 +275,17 @@ export class PeerSession {
   }
 
   private onStateBegin(m: StateBeginMessage): void {
-    if (this.phase !== 'streaming' || this.receiving !== undefined) throw new ProtocolError('state transfer out of order')
-    this.receiving = { failed: false, applied: m.applied, through: undefined }
+    if (this.phase !== 'streaming' || this.receivingState !== undefined) throw new ProtocolError('state transfer out of order')
+    this.receivingState = m.applied
+    this.transfer = { failed: false }
     this.deps.stats.stateTransfersReceived++
   }
 
   private onStateChunk(m: StateChunkMessage): Promise<void> {
-    const transfer = this.receiving
-    if (this.phase !== 'streaming' || transfer === undefined) throw new ProtocolError('state chunk outside a transfer')
+    if (this.phase !== 'streaming' || this.receivingState === undefined) throw new ProtocolError('state chunk outside a transfer')
     const n = m.registers.length + m.docs.length
     this.inflight += n
-    return this.deps.engine.applyState(m.registers, m.docs, transfer).then(
+    return this.deps.engine.applyState(m.registers, m.docs, this.transfer).then(
       () => { this.inflight -= n },
       (err: unknown) => {
         this.inflight -= n
@@ -294,11 +295,11 @@ export class PeerSession {
   }
 
   private onStateEnd(m: StateEndMessage): Promise<void> {
-    const transfer = this.receiving
-    if (this.phase !== 'streaming' || transfer === undefined) throw new ProtocolError('state end outside a transfer')
-    if (JSON.stringify(vvEntries(transfer.applied)) !== JSON.stringify(vvEntries(m.applied))) throw new ProtocolError('state end does not match its begin')
-    this.receiving = undefined
-    return this.deps.engine.finishState(m.applied, transfer).then(() => this.scheduleAck())
+    const begun = this.receivingState
+    if (this.phase !== 'streaming' || begun === undefined) throw new ProtocolError('state end outside a transfer')
+    if (JSON.stringify(vvEntries(begun)) !== JSON.stringify(vvEntries(m.applied))) throw new ProtocolError('state end does not match its begin')
+    this.receivingState = undefined
+    return this.deps.engine.finishState(m.applied, this.transfer).then(() => this.scheduleAck())
   }
 
   /** Whether the peer lacks ops this node no longer has in its log. */

@@ -21,6 +21,8 @@ export interface SimResult {
   readonly events: number
   readonly docs: string[]
   readonly stateTransfers: number
+  /** Keys whose stable tombstones were dropped, over every node. */
+  readonly tombstonesCollected: number
 }
 
 const SECRET = 'sim-secret'
@@ -138,9 +140,10 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
   const docs: string[] = []
   for (const n of nodes) docs.push(JSON.stringify(await n.engine.readDoc('doc-0', (d) => (d === undefined ? null : docToJson(d)))))
   const stateTransfers = nodes.reduce((a, n) => a + n.replicator.stats.stateTransfersReceived, 0)
+  const tombstonesCollected = nodes.reduce((a, n) => a + n.replicator.stats.tombstonesCollected, 0)
   for (const n of nodes) await n.replicator.stop()
   await scheduler.run({ until: scheduler.now() + 1000 })
-  return { digests, applied: nodes.map((n) => n.engine.applied), acked, lost, events: scheduler.executed, docs, stateTransfers }
+  return { digests, applied: nodes.map((n) => n.engine.applied), acked, lost, events: scheduler.executed, docs, stateTransfers, tombstonesCollected }
 }
 
 /**
@@ -161,8 +164,8 @@ async function findLost(probe: SimNode, ops: readonly Op[], acked: Dot[]): Promi
     const state = await probe.engine.get(op.key)
     const present = state?.siblings.some((s) => s.origin === dot.origin && s.seq === dot.seq) ?? false
     const superseded = ops.some((o) => o.kind === 'reg' && o.key === op.key && o !== op && covers(o.write.context, dot))
-    // A delete whose key is gone entirely was collected as a stable tombstone.
-    const collected = op.write.sibling.deleted && state === undefined
+    // A delete every member had applied is dropped by collection; the key's context keeps its dot.
+    const collected = op.write.sibling.deleted && state !== undefined && covers(state.context, dot)
     if (!present && !superseded && !collected) lost.push(formatDot(dot))
   }
   return lost

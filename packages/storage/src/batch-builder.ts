@@ -1,10 +1,9 @@
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, applyWrite, etagOf, isLive, merge, vvDominates,
+  Automerge as A, SwarmError, applyWrite, covers, etagOf, isLive, merge,
   type DocOp, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, DocWrite, NodeMeta } from './store.js'
 import { planDocWrite, type DocEntry } from './doc-cache.js'
-import { compareKeys } from './listing.js'
 
 /** A change to a document, made inside an Automerge change callback; throwing aborts it. */
 export type DocMutation = (root: Record<string, unknown>) => void
@@ -42,25 +41,6 @@ export class ApplyError extends Error {
 /** One state transfer being received: a chunk that failed makes its end fail too. */
 export interface StateTransfer {
   failed: boolean
-  /** What the sender's snapshot covers (its stateBegin). */
-  readonly applied: VersionVector
-  /** The sender's register keys are known up to this one: they arrive in store order. */
-  through: string | undefined
-}
-
-/**
- * This node's register keys in (after, through] (through undefined: to the end) that the sender's
- * snapshot lacks. One whose context that snapshot covers was collected there: only tombstone
- * collection removes a key, and the sender applied every write the context names. `keys` (the
- * stored ones) is filled in the single writer, just before the batch it joins is merged.
- */
-export interface Sweep {
-  readonly after: string | undefined
-  readonly through: string | undefined
-  readonly covered: VersionVector
-  /** Keys of the chunk itself (not candidates). */
-  readonly sent: ReadonlySet<string>
-  keys: string[]
 }
 
 /** A request to the single writer. */
@@ -68,8 +48,8 @@ export type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
   | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
-  | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; sweep: Sweep | undefined; resolve: (n: number) => void; reject: (e: unknown) => void }
-  | { kind: 'stateEnd'; applied: VersionVector; transfer: StateTransfer; sweep: Sweep; resolve: () => void; reject: (e: unknown) => void }
+  | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
+  | { kind: 'stateEnd'; applied: VersionVector; transfer: StateTransfer; resolve: () => void; reject: (e: unknown) => void }
   | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
   | { kind: 'gc'; keys: readonly string[]; stable: VersionVector; resolve: (n: number) => void; reject: (e: unknown) => void }
 
@@ -82,9 +62,7 @@ export function keysOf(job: Job, regs: Set<string>, docs: Set<string>): void {
     case 'state':
       for (const [k] of job.registers) regs.add(k)
       for (const [k] of job.docs) docs.add(k)
-      for (const k of job.sweep?.keys ?? []) regs.add(k)
       break
-    case 'stateEnd': for (const k of job.sweep.keys) regs.add(k); break
     case 'gc': for (const k of job.keys) regs.add(k); break
     default: break
   }
@@ -149,7 +127,7 @@ export class BatchBuilder {
         case 'remote': this.remote(job, state, scratch, ops); break
         case 'doc': this.doc(job, ops); break
         case 'state': this.state(job, state, scratch); break
-        case 'stateEnd': this.stateEnd(job, state, scratch); break
+        case 'stateEnd': this.stateEnd(job); break
         case 'compact': this.compact(job); break
         case 'gc': this.gc(job, state, scratch); break
       }
@@ -267,7 +245,6 @@ export class BatchBuilder {
 
   private state(job: Extract<Job, { kind: 'state' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
     for (const [k, incoming] of job.registers) scratch.set(k, merge(state(k), incoming))
-    if (job.sweep !== undefined) sweep(job.sweep, state, scratch, this.overlay.keys())
     for (const [k, rec] of job.docs) {
       const d = this.docState(k)
       const parts = [...(rec.snapshot !== undefined ? [rec.snapshot] : []), ...rec.chunks]
@@ -279,10 +256,9 @@ export class BatchBuilder {
     this.done.push(() => job.resolve(n))
   }
 
-  private stateEnd(job: Extract<Job, { kind: 'stateEnd' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
+  private stateEnd(job: Extract<Job, { kind: 'stateEnd' }>): void {
     // Chunks are merged in order before their end: a failed one has marked the transfer by now.
     if (job.transfer.failed) throw new Error('a chunk of this state transfer was not applied')
-    sweep(job.sweep, state, scratch, this.overlay.keys())
     for (const [o, s] of Object.entries(job.applied) as Array<[NodeId, Seq]>) {
       const had = this.applied[o] ?? 0
       if (s <= had) continue
@@ -314,8 +290,10 @@ export class BatchBuilder {
     // Checked again here: a write may have landed since the scan.
     let n = 0
     for (const k of job.keys) {
-      if (!collectable(state(k), job.stable)) continue
-      scratch.set(k, EMPTY_REGISTER)
+      const cur = state(k)
+      const next = withoutStableTombstones(cur, job.stable)
+      if (next === cur) continue
+      scratch.set(k, next)
       n++
     }
     this.metaChanged = this.metaChanged || n > 0
@@ -323,26 +301,14 @@ export class BatchBuilder {
   }
 }
 
-export function inSweep(s: Sweep, key: string): boolean {
-  return (s.after === undefined || compareKeys(key, s.after) > 0) && (s.through === undefined || compareKeys(key, s.through) <= 0) && !s.sent.has(key)
+/** The state without the tombstone siblings every member has applied; the same object if none. */
+export function withoutStableTombstones(s: RegisterState, stable: VersionVector): RegisterState {
+  if (!hasStableTombstone(s, stable)) return s
+  return { siblings: s.siblings.filter((x) => !(x.deleted && covers(stable, x))), context: s.context }
 }
 
-/**
- * Removes the keys the sender collected (see Sweep): those listed before the batch, and those an
- * earlier job of this batch wrote (a peer's op can create a key the snapshot covers and lacks).
- */
-function sweep(s: Sweep, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>, earlier: Iterable<string>): void {
-  const keys = new Set(s.keys)
-  for (const k of earlier) if (inSweep(s, k)) keys.add(k)
-  for (const k of keys) {
-    const cur = state(k)
-    if (cur !== EMPTY_REGISTER && vvDominates(s.covered, cur.context)) scratch.set(k, EMPTY_REGISTER)
-  }
-}
-
-/** Only tombstones, all of them (and everything they superseded) applied by every member. */
-export function collectable(s: RegisterState | undefined, stable: VersionVector): boolean {
-  return s !== undefined && s.siblings.length > 0 && s.siblings.every((x) => x.deleted) && vvDominates(stable, s.context)
+export function hasStableTombstone(s: RegisterState, stable: VersionVector): boolean {
+  return s.siblings.some((x) => x.deleted && covers(stable, x))
 }
 
 function checkIfMatch(ifMatch: readonly string[] | '*' | undefined, cur: RegisterState): void {

@@ -4,14 +4,14 @@ import {
 } from '@swarmkv/core'
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
-import { compareKeys, listLive } from './listing.js'
+import { listLive } from './listing.js'
 import { JobQueue } from './job-queue.js'
 import { DotWaiters } from './dot-waiters.js'
 import { TombstoneIndex } from './tombstones.js'
 import { digestOf } from './digest.js'
 import { docHeads, freeDoc, loadEntry, type DocEntry } from './doc-cache.js'
 import { extendEarlyView, type EarlyView, type Pending } from './early-view.js'
-import { ApplyError, BatchBuilder, inSweep, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type Sweep, type WriteResult } from './batch-builder.js'
+import { BatchBuilder, keysOf, type DocMutation, type DocResult, type Job, type LocalWrite, type StateTransfer, type WriteResult } from './batch-builder.js'
 
 export type { DocMutation, DocResult, LocalWrite, StateTransfer, WriteResult } from './batch-builder.js'
 export { ApplyError } from './batch-builder.js'
@@ -144,22 +144,12 @@ export class Engine {
    * Merges key states received in a state transfer (registers by the register merge, documents
    * by loading their saved bytes into what is here). Idempotent; applied vectors do not move
    * until finishState, so an interrupted transfer leaves nothing claimed that is not here. A
-   * chunk that fails marks `transfer`, and its finishState then fails too. Register states come
-   * in store order; the keys here that the sender lacks in the range a chunk (or the end) proves
-   * are removed when the sender's snapshot covers their context: it collected them (Sweep).
+   * chunk that fails marks `transfer`, and its finishState then fails too.
    */
   applyState(registers: ReadonlyArray<readonly [string, RegisterState]>, docs: ReadonlyArray<readonly [string, DocRecord]>, transfer: StateTransfer): Promise<number> {
-    const fail = (e: unknown) => { transfer.failed = true; return e instanceof Error ? e : new Error(String(e)) }
-    let sweep: Sweep | undefined
-    const last = registers[registers.length - 1]?.[0]
-    if (last !== undefined) {
-      // Keys the sender lacks are judged by range, so the ranges must come in the store's order.
-      if (!inKeyOrder(transfer.through, registers)) return Promise.reject(fail(new ApplyError('state transfer keys out of order')))
-      sweep = { after: transfer.through, through: last, covered: transfer.applied, sent: new Set(registers.map(([k]) => k)), keys: [] }
-      transfer.through = last
-    }
     return new Promise((resolve, reject) => this.enqueue({
-      kind: 'state', registers, docs, sweep, resolve, reject: (e) => reject(fail(e))
+      kind: 'state', registers, docs, resolve,
+      reject: (e) => { transfer.failed = true; reject(e instanceof Error ? e : new Error(String(e))) }
     }))
   }
 
@@ -168,14 +158,13 @@ export class Engine {
    * lacks the ops it skipped, so its floor rises to match (peers needing them get a transfer).
    */
   finishState(applied: VersionVector, transfer: StateTransfer): Promise<void> {
-    const sweep: Sweep = { after: transfer.through, through: undefined, covered: transfer.applied, sent: new Set(), keys: [] }
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, transfer, sweep, resolve, reject }))
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'stateEnd', applied, transfer, resolve, reject }))
   }
 
   /**
-   * Removes the keys whose every sibling is a tombstone that every member has applied (`stable`
-   * covers the key's whole context): no member can still send a write those tombstones
-   * supersede, so the state carries no information any more. Resolves with how many went.
+   * Drops the tombstone siblings every member has applied (`stable` covers their dots); each key
+   * keeps its context, so a write or state that arrives later merges exactly as it would have
+   * with the tombstone there (DESIGN §2). Resolves with how many keys changed.
    */
   collectTombstones(stable: VersionVector): Promise<number> {
     return this.tombstones.collect(stable, () => this.store.scanRegisters(),
@@ -369,9 +358,6 @@ export class Engine {
    * the cache may evict an entry while a batch stays open, and nothing else commits meanwhile.
    */
   private async loadBase(p: Pending, jobs: readonly Job[]): Promise<void> {
-    for (const job of jobs) {
-      if ((job.kind === 'state' || job.kind === 'stateEnd') && job.sweep !== undefined) job.sweep.keys = await this.sweepKeys(job.sweep)
-    }
     const keys = new Set<string>()
     const docKeys = new Set<string>()
     for (const job of jobs) keysOf(job, keys, docKeys)
@@ -387,25 +373,6 @@ export class Engine {
     for (const k of docKeys) {
       if (!this.docs.has(k) && !p.docBase.has(k)) p.docBase.set(k, loadEntry(await this.store.getDoc(k), this.nodeId))
     }
-  }
-
-  /**
-   * The register keys this node has in the sweep's range, but those the chunk brings: stored, or
-   * in the commit in flight. Read in the single writer, so no commit lands between this and the
-   * merge; keys of the batch being built are added there (batch-builder.ts `sweep`).
-   */
-  private async sweepKeys(s: Sweep): Promise<string[]> {
-    const out = new Set<string>()
-    for (const k of this.inflight?.batch.overlay.keys() ?? []) if (inSweep(s, k)) out.add(k)
-    let cursor = s.after
-    for (;;) {
-      const page = await this.store.listRegisters({ prefix: '', after: cursor, limit: 1024 })
-      for (const [k] of page) if (inSweep(s, k)) out.add(k)
-      const last = page[page.length - 1]?.[0]
-      if (last === undefined || (s.through !== undefined && compareKeys(last, s.through) >= 0)) break
-      cursor = last
-    }
-    return [...out]
   }
 
   private canDefer(p: Pending): boolean {
@@ -511,16 +478,6 @@ export class Engine {
     this.early = extendEarlyView(this.early, p, this.nodeId, this.meta.applied, this.inflight)
     if (p.published !== before && this.early !== undefined) this.waiters.wake()
   }
-}
-
-/** Whether the keys ascend in store order, all after `after`. */
-function inKeyOrder(after: string | undefined, registers: ReadonlyArray<readonly [string, unknown]>): boolean {
-  let prev = after
-  for (const [k] of registers) {
-    if (prev !== undefined && compareKeys(k, prev) <= 0) return false
-    prev = k
-  }
-  return true
 }
 
 function registerSize(s: RegisterState): number {

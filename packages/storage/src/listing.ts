@@ -5,7 +5,7 @@ import { compareBytes, utf8Bytes } from './layout.js'
 export type PageReader = (after: string | undefined, limit: number) => Promise<Array<[string, RegisterState]>>
 
 /** Key order of the store: by UTF-8 bytes (JavaScript's string order differs past U+FFFF). */
-export function compareKeys(a: string, b: string): number {
+function compareKeys(a: string, b: string): number {
   return compareBytes(utf8Bytes(a), utf8Bytes(b))
 }
 

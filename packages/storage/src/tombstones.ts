@@ -1,15 +1,15 @@
 import { decode, registerStateEncoding, type RegisterState, type VersionVector } from '@swarmkv/core'
-import { collectable } from './batch-builder.js'
+import { hasStableTombstone } from './batch-builder.js'
 
-/** Removes those of `keys` that are still collectable (in one commit); resolves with how many. */
+/** Drops the stable tombstones of `keys` (in one commit); resolves with how many keys changed. */
 export type Remover = (keys: readonly string[]) => Promise<number>
 
 /** Keys go to the remover in chunks of this many: one commit each. */
 const CHUNK = 1000
 
 /**
- * The keys whose state is all tombstones: the candidates for collection (DESIGN §2). The first
- * collection scans every stored state; after it, only keys that became all tombstones since are
+ * The keys whose state holds a tombstone sibling: the candidates for collection (DESIGN §2). The
+ * first collection scans every stored state; after it, only keys that got a tombstone since are
  * looked at, which the engine reports as it commits.
  */
 export class TombstoneIndex {
@@ -18,11 +18,11 @@ export class TombstoneIndex {
 
   /** Notes the committed state of `key` (undefined: the key was removed). */
   note(key: string, state: RegisterState | undefined): void {
-    if (state !== undefined && allTombstones(state)) this.keys.add(key)
+    if (state !== undefined && hasTombstone(state)) this.keys.add(key)
     else this.keys.delete(key)
   }
 
-  /** Removes every key collectable under `stable`; resolves with how many went. */
+  /** Drops every tombstone `stable` covers; resolves with how many keys changed. */
   async collect(stable: VersionVector, scan: () => AsyncIterable<readonly [string, Uint8Array]>, remove: Remover): Promise<number> {
     if (this.scanned) {
       const keys = [...this.keys]
@@ -35,8 +35,8 @@ export class TombstoneIndex {
     let candidates: string[] = []
     for await (const [key, bytes] of scan()) {
       const state = decode(registerStateEncoding, bytes)
-      if (allTombstones(state)) this.keys.add(key)
-      if (collectable(state, stable)) candidates.push(key)
+      if (hasTombstone(state)) this.keys.add(key)
+      if (hasStableTombstone(state, stable)) candidates.push(key)
       if (candidates.length >= CHUNK) {
         removed += await remove(candidates)
         candidates = []
@@ -47,6 +47,6 @@ export class TombstoneIndex {
   }
 }
 
-function allTombstones(s: RegisterState): boolean {
-  return s.siblings.length > 0 && s.siblings.every((x) => x.deleted)
+function hasTombstone(s: RegisterState): boolean {
+  return s.siblings.some((x) => x.deleted)
 }
