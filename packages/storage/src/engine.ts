@@ -400,9 +400,7 @@ export class Engine {
     if (batch.changed) {
       const meta = batch.meta
       try {
-        const registers = [...batch.overlay].filter(([, s]) => s !== EMPTY_REGISTER)
-        const deletedRegisters = [...batch.overlay].filter(([, s]) => s === EMPTY_REGISTER).map(([k]) => k)
-        await this.store.commit({ registers, deletedRegisters, docs: docs.writes, log: batch.log, meta }, { sync: this.fsync !== 'off' })
+        await this.store.commit({ registers: [...batch.overlay], docs: docs.writes, log: batch.log, meta }, { sync: this.fsync !== 'off' })
       } catch (err) {
         if (this.inflight === p) this.inflight = undefined
         p.failure = err
@@ -434,9 +432,8 @@ export class Engine {
       // deletes tens of thousands of segments, and writes waited for it (a 600 ms stall measured).
       if (batch.clears.length > 0) this.clearing = this.clearing.then(() => this.clearLogs(batch.clears))
       for (const [k, v] of batch.overlay) {
-        if (v === EMPTY_REGISTER) this.cache.delete(k)
-        else this.cache.set(k, v)
-        this.tombstones.note(k, v === EMPTY_REGISTER ? undefined : v)
+        this.cache.set(k, v)
+        this.tombstones.note(k, v)
       }
       this.retireEarly(batch.overlay)
       this.stats.commits++

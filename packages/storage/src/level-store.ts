@@ -203,7 +203,6 @@ export class LevelStore implements Store {
 
   private fill(b: ReturnType<Level<Uint8Array, Uint8Array>['batch']>, batch: CommitBatch): void {
     for (const [key, state] of batch.registers) b.put(tagged(TAG_REG, key), encode(registerStateEncoding, state))
-    for (const key of batch.deletedRegisters ?? []) b.del(tagged(TAG_REG, key))
     for (const d of batch.docs) {
       if (d.kind === 'append') {
         b.put(chunkKey(d.key, d.index), d.bytes)

@@ -110,7 +110,6 @@ export class MemoryStore implements Store {
   async commit(batch: CommitBatch, _opts: { sync: boolean }): Promise<void> {
     this.ensureOpen()
     for (const [k, s] of batch.registers) this.registers.set(k, encode(registerStateEncoding, s))
-    for (const k of batch.deletedRegisters ?? []) this.registers.delete(k)
     for (const d of batch.docs) {
       let rec = this.docs.get(d.key)
       if (rec === undefined) this.docs.set(d.key, (rec = { snapshot: undefined, chunks: new Map() }))

@@ -36,8 +36,6 @@ export type DocWrite =
 /** One atomic commit: new key states, the ops that produced them (appended to the log), and meta. */
 export interface CommitBatch {
   readonly registers: ReadonlyArray<readonly [string, RegisterState]>
-  /** Register states removed (collected tombstones). */
-  readonly deletedRegisters?: readonly string[]
   readonly docs: readonly DocWrite[]
   readonly log: readonly Op[]
   readonly meta: NodeMeta

@@ -2,9 +2,9 @@ import { decode, registerStateEncoding, type RegisterState, type VersionVector }
 import { hasStableTombstone } from './batch-builder.js'
 
 /** Drops the stable tombstones of `keys` (in one commit); resolves with how many keys changed. */
-export type Remover = (keys: readonly string[]) => Promise<number>
+export type Collector = (keys: readonly string[]) => Promise<number>
 
-/** Keys go to the remover in chunks of this many: one commit each. */
+/** Keys go to the collector in chunks of this many: one commit each. */
 const CHUNK = 1000
 
 /**
@@ -16,34 +16,34 @@ export class TombstoneIndex {
   private readonly keys = new Set<string>()
   private scanned = false
 
-  /** Notes the committed state of `key` (undefined: the key was removed). */
-  note(key: string, state: RegisterState | undefined): void {
-    if (state !== undefined && hasTombstone(state)) this.keys.add(key)
+  /** Notes the committed state of `key`. */
+  note(key: string, state: RegisterState): void {
+    if (hasTombstone(state)) this.keys.add(key)
     else this.keys.delete(key)
   }
 
   /** Drops every tombstone `stable` covers; resolves with how many keys changed. */
-  async collect(stable: VersionVector, scan: () => AsyncIterable<readonly [string, Uint8Array]>, remove: Remover): Promise<number> {
+  async collect(stable: VersionVector, scan: () => AsyncIterable<readonly [string, Uint8Array]>, collectKeys: Collector): Promise<number> {
     if (this.scanned) {
       const keys = [...this.keys]
-      let removed = 0
-      for (let i = 0; i < keys.length; i += CHUNK) removed += await remove(keys.slice(i, i + CHUNK))
-      return removed
+      let changed = 0
+      for (let i = 0; i < keys.length; i += CHUNK) changed += await collectKeys(keys.slice(i, i + CHUNK))
+      return changed
     }
     this.scanned = true
-    let removed = 0
+    let changed = 0
     let candidates: string[] = []
     for await (const [key, bytes] of scan()) {
       const state = decode(registerStateEncoding, bytes)
       if (hasTombstone(state)) this.keys.add(key)
       if (hasStableTombstone(state, stable)) candidates.push(key)
       if (candidates.length >= CHUNK) {
-        removed += await remove(candidates)
+        changed += await collectKeys(candidates)
         candidates = []
       }
     }
-    if (candidates.length > 0) removed += await remove(candidates)
-    return removed
+    if (candidates.length > 0) changed += await collectKeys(candidates)
+    return changed
   }
 }
 
