@@ -32,7 +32,7 @@ describe('deterministic simulation', () => {
     let transfers = 0
     let collected = 0
     // 1075 and 1110 diverged when collection removed whole keys (DESIGN §2, tombstone collection).
-    for (const seed of [1075, 1110, ...Array.from({ length: 15 }, (_, i) => 200 + i)]) {
+    for (const seed of [1075, 1110, ...Array.from({ length: 60 }, (_, i) => 200 + i)]) {
       const r = await simulate(seed, { masters: 3, replicas: 1, compactAndJoinLate: true })
       const replay = `replay with: SIM_SEED=${seed} (compactAndJoinLate)`
       expect(new Set(r.digests).size, `seed ${seed}: digests differ; ${replay}`).toBe(1)
