@@ -14,6 +14,9 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
   let cluster: Cluster | undefined
   afterEach(async () => { await cluster?.stop() })
 
+  /** Whether the node has collected exactly one key's tombstones. */
+  const collected = async (n: { url: string }) => /^swarmkv_tombstones_collected_total 1$/m.test(await (await fetch(`${n.url}/metrics`)).text())
+
   async function start(nodes = TOPOLOGY) {
     cluster = await Cluster.start({ nodes })
     onTestFailed(() => { void cluster?.stop({ keepLogs: true }); cluster = undefined })
@@ -177,7 +180,6 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
     // Without r1 holding it back, the delete's tombstone is collected on both masters.
     await m1.client.del('zombie')
     await c.waitConverged()
-    const collected = async (n: typeof m1) => /^swarmkv_tombstones_collected_total 1$/m.test(await (await fetch(`${n.url}/metrics`)).text())
     await waitUntil('both masters to collect the tombstone', async () => {
       for (const n of [m1, m2]) if (!(await collected(n))) await fetch(`${n.url}/admin/compact`, { method: 'POST' })
       return (await Promise.all([m1, m2].map(collected))).every(Boolean)
@@ -202,7 +204,6 @@ describe('replication between real processes over Hyperswarm (loopback)', () => 
     await m1.client.del('zombie')
     await c.waitConverged()
     // Once every member has acked the delete, each node's compaction collects its tombstone.
-    const collected = async (n: typeof m1) => /^swarmkv_tombstones_collected_total 1$/m.test(await (await fetch(`${n.url}/metrics`)).text())
     await waitUntil('every node to collect the tombstone', async () => {
       for (const n of [m1, m2, r1]) if (!(await collected(n))) await fetch(`${n.url}/admin/compact`, { method: 'POST' })
       return (await Promise.all([m1, m2, r1].map(collected))).every(Boolean)
