@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test command (`pnpm test`, what .ci/run calls): every tier in turn, stopping at the
+# first that fails. Tiers that need root or Debian packages install what they need through
+# scripts/ci/ensure-debs.sh; without root (exit 77) they are skipped, and the summary at the end says so.
+#   scripts/ci/test.sh            every tier
+#   scripts/ci/test.sh unit ...   only the tiers named
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+only=" $* "
+skipped=()
+run_tier() { # name, command...
+  local name=$1; shift
+  if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then return 0; fi
+  echo
+  echo "=== tier: $name"
+  local start=$SECONDS rc=0
+  "$@" || rc=$?
+  if [ $rc -eq 77 ]; then
+    skipped+=("$name")
+    echo "=== tier $name: SKIPPED (needs root to install its system packages; run as root to include it)"
+    return 0
+  fi
+  if [ $rc -ne 0 ]; then
+    echo "=== tier $name: FAILED (exit $rc) after $((SECONDS - start)) s"
+    exit $rc
+  fi
+  echo "=== tier $name: passed in $((SECONDS - start)) s"
+}
+
+run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts packages/*/src && vitest run'
+
+echo
+if [ ${#skipped[@]} -gt 0 ]; then
+  echo "All tiers run passed; SKIPPED without root: ${skipped[*]}"
+else
+  echo "All tiers passed."
+fi
