@@ -7,6 +7,7 @@ import { registerBatchRoute } from './routes/batch.js'
 import { registerDocRoutes } from './routes/docs.js'
 import { registerOpsRoutes } from './routes/ops.js'
 import { registerAdminRoutes } from './routes/admin.js'
+import { registerUiRoutes } from './routes/ui.js'
 import { makeAuthHook } from './auth.js'
 import { LoopDelay } from './loop-delay.js'
 
@@ -53,5 +54,6 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   registerBatchRoute(app, deps, limits)
   registerOpsRoutes(app, deps, () => open, loop)
   registerAdminRoutes(app, deps)
+  registerUiRoutes(app)
   return app
 }

@@ -2,12 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { SwarmError } from '@swarmkv/core'
 import type { FastifyRequest } from 'fastify'
 import type { AuthToken, Scope } from './options.js'
+import { isUiPath } from './routes/ui.js'
 
 const OPEN_ROUTES = new Set(['/health', '/ready'])
 
 /** The scope a request needs: reads, writes, or operating the node. */
 export function scopeFor(method: string, path: string): Scope | undefined {
-  if (OPEN_ROUTES.has(path)) return undefined
+  // The dashboard's files are open; its calls to the API carry the token like any client's.
+  if (OPEN_ROUTES.has(path) || ((method === 'GET' || method === 'HEAD') && isUiPath(path))) return undefined
   if (path.startsWith('/admin/') || path === '/metrics' || path === '/cluster') return path === '/cluster' ? 'read' : 'admin'
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write'
 }

@@ -20,6 +20,8 @@ export interface NodeSpec {
   readonly secret?: string
   /** Extra `swarmkv start` arguments. */
   readonly args?: readonly string[]
+  /** Bearer token the testkit's own calls (/cluster, /admin/digest) carry, for a node started with --token. */
+  readonly token?: string
 }
 
 export interface ClusterOptions {
@@ -54,7 +56,7 @@ export class NodeProcess {
     private readonly commonArgs: () => string[]
   ) {
     this.url = `http://127.0.0.1:${httpPort}`
-    this.client = new SwarmkvClient({ url: this.url })
+    this.client = new SwarmkvClient({ url: this.url, ...(spec.token !== undefined ? { token: spec.token } : {}) })
   }
 
   get running(): boolean {
