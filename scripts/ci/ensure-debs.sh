@@ -16,8 +16,10 @@ fi
 stamp=/var/lib/apt/periodic/swarmkv-update-stamp
 # apt-get update once per hour at most: several tiers call this in one run.
 if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +60 2>/dev/null)" ]; then
-  apt-get update -qq
+  apt-get update -qq -o DPkg::Lock::Timeout=600
   mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
 echo "ensure-debs: installing ${missing[*]}"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The lock timeout: another apt-get (a second tier, or a person) may hold dpkg's lock for a while.
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 \
+  "${missing[@]}" >/dev/null
