@@ -18,6 +18,8 @@ esac
 # The nodes together, then the bootstrap.
 skv_stop TERM "${SKV_NODES[@]}"
 skv_stop TERM dht
+# The delay processes (NFQUEUE) run inside the node namespaces: stop them before deleting those.
+for name in "${SKV_NODES[@]}"; do skv_wan del "$name"; done
 
 for name in "${SKV_ALL[@]}" core; do
   ns="$(skv_ns "$name")"

@@ -28,6 +28,12 @@ SKV_STATE="${SKV_NETNS_STATE:-${TMPDIR:-/tmp}/swarmkv-netns-$SKV_PREFIX}"
 SKV_CLUSTER="${SKV_NETNS_CLUSTER:-netns}"
 SKV_FSYNC="${SKV_NETNS_FSYNC:-batch}"
 
+# Inter-region delay, one way, added by scripts/wan-delay/apply.sh in every node namespace toward
+# the other region (netem where the kernel has it, else the NFQUEUE delay); 0 turns it off.
+SKV_WAN_DELAY_MS="${SKV_NETNS_WAN_DELAY_MS:-40}"
+SKV_WAN_JITTER_MS="${SKV_NETNS_WAN_JITTER_MS:-0}"
+SKV_WAN_MODE="${SKV_NETNS_WAN_MODE:-auto}"
+
 SKV_HTTP_PORT=7000
 SKV_DHT_PORT=49737       # the bootstrap node
 SKV_NODE_DHT_PORT=49738  # every node's own DHT (one IP per namespace, so one port suffices)
@@ -112,6 +118,14 @@ skv_members() {
 }
 
 skv_url() { echo "http://$(skv_ip "$1"):$SKV_HTTP_PORT"; }
+
+skv_other_region() {
+  case "$1" in
+    eu) echo us ;;
+    us) echo eu ;;
+    *) die "no other region for: $1" ;;
+  esac
+}
 
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
 
@@ -289,4 +303,23 @@ skv_part_apply() {
       done
     done
   done
+}
+
+# ---- inter-region delay (scripts/wan-delay/apply.sh), on what each node sends to the other region ----
+
+skv_wan() { # add|del NODE
+  local verb="$1" name="$2"
+  local -a args=(--netns "$(skv_ns "$name")" --state "$SKV_STATE/wan")
+  if [[ "$verb" == add ]]; then
+    args+=(--to "$(skv_cidr_of_region "$(skv_other_region "$(skv_region "$name")")")"
+      --delay "$SKV_WAN_DELAY_MS" --jitter "$SKV_WAN_JITTER_MS" --mode "$SKV_WAN_MODE")
+  fi
+  bash "$SKV_ROOT/scripts/wan-delay/apply.sh" "$verb" "${args[@]}" >&2
+}
+
+# skv_rtt FROM TO: the median TCP connect time in ms (one round trip) from node FROM to node TO's
+# HTTP port, over 5 connects.
+skv_rtt() {
+  ip netns exec "$(skv_ns "$1")" node "$SKV_ROOT/scripts/wan-delay/rtt.mjs" "$(skv_ip "$2")" "$SKV_HTTP_PORT" 5 |
+    json 'String(d.medianMs)'
 }

@@ -3,7 +3,9 @@
 # `pnpm test:netns`, never by `pnpm test`). Bounded: every wait has a deadline, and the whole run
 # takes about a minute.
 #
-#   1. build, bring the topology up, wait for /ready and a full mesh
+#   1. build, bring the topology up (with SKV_NETNS_WAN_DELAY_MS, default 40 ms each way between
+#      the regions), measure the round trip across and within a region, wait for /ready and a
+#      full mesh
 #   2. writes on masters of both regions replicate everywhere; ?w=, X-After, replica 307
 #   3. partition eu | us; writes on both sides, concurrent writes to the same keys; each side
 #      converges alone; the peers really disconnect
@@ -75,7 +77,12 @@ put() {
     tr -d '\r' | awk 'tolower($1) == "x-write-token:" { print $2 }'
 }
 
-get() { skv_curl "$1" "/kv/$2"; }
+# get NODE KEY [curl args…] (X-After headers, for one)
+get() {
+  local name="$1" key="$2"
+  shift 2
+  skv_curl "$name" "/kv/$key" "$@"
+}
 
 # http_status NODE PATH [curl args…]: prints the HTTP status code only (000 when no answer).
 http_status() {
@@ -169,6 +176,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 bash "$SKV_DIR/up.sh"
 ok "topology up, every node answers /ready"
+# The delay must really be there: a round trip between regions carries it twice (once each way).
+rtt_cross="$(skv_rtt eu-m1 us-m1)"
+rtt_local="$(skv_rtt eu-m1 eu-m2)"
+echo "  round trip (TCP connect, median of 5): eu-m1 -> us-m1 ${rtt_cross} ms, eu-m1 -> eu-m2 ${rtt_local} ms" \
+  "(added: ${SKV_WAN_DELAY_MS} ms each way)"
+node -e 'const [c, l, d] = process.argv.slice(1).map(Number); process.exit(c >= 2 * d * 0.9 && l < 2 * d * 0.5 + 10 ? 0 : 1)' \
+  "$rtt_cross" "$rtt_local" "$SKV_WAN_DELAY_MS" ||
+  fail "cross-region round trip ${rtt_cross} ms, local ${rtt_local} ms: not what ${SKV_WAN_DELAY_MS} ms each way gives"
+ok "inter-region delay in place: ${rtt_cross} ms across regions, ${rtt_local} ms within"
 wait_until 60 "full mesh: every node connected to the $((${#SKV_NODES[@]} - 1)) others" full_mesh
 step_done
 

@@ -6,13 +6,15 @@
 #   sudo scripts/netns/up.sh          # then: scripts/netns/status.sh
 #
 # Environment: SKV_NETNS_PREFIX (namespace prefix, default skv), SKV_NETNS_STATE (state dir:
-# pids, logs, data, secret), SKV_NETNS_NET (first two octets, default 10.77), SKV_NETNS_FSYNC.
+# pids, logs, data, secret), SKV_NETNS_NET (first two octets, default 10.77), SKV_NETNS_FSYNC,
+# SKV_NETNS_WAN_DELAY_MS (one-way delay between the regions, default 40; 0: none),
+# SKV_NETNS_WAN_JITTER_MS (default 0), SKV_NETNS_WAN_MODE (auto, netem or nfqueue).
 set -euo pipefail
 # shellcheck source=scripts/netns/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 require_root
-require_cmds ip iptables curl node setsid
+require_cmds ip iptables curl node setsid nsenter
 [[ -f "$SKV_ROOT/packages/cli/dist/main.js" ]] || die "no build: run 'pnpm install && pnpm build' in $SKV_ROOT"
 
 made_core=0
@@ -60,6 +62,10 @@ for name in "${SKV_ALL[@]}"; do
     ip -n "$ns" route add default via "$(skv_gw_of_region "$region")"
   fi
 done
+
+# ---- inter-region delay, before any node starts (lib.sh: SKV_NETNS_WAN_DELAY_MS) ----
+mkdir -p "$SKV_STATE"
+for name in "${SKV_NODES[@]}"; do skv_wan add "$name"; done
 
 # ---- state: pids, logs, data dirs, the cluster secret ----
 mkdir -p "$SKV_STATE"/{pids,logs,data}
