@@ -95,6 +95,7 @@ export async function devCommand(argv: string[]): Promise<number> {
       '',
       `cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: every node is up and connected to the other two.`,
       `Try: curl -X PUT --data hello ${urls[0]}/kv/greeting && curl ${urls[2]}/kv/greeting`,
+      `Dashboard: ${urls[0]}/ui (every node serves one)`,
       ''
     ].join('\n'))
   } else if (!stopped) {

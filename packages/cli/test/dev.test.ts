@@ -48,6 +48,11 @@ describe('swarmkv dev', () => {
       }
       for (const u of urls) expect(out).toContain(u)
       expect(out).toContain(`Try: curl -X PUT --data hello ${urls[0]!}/kv/greeting`)
+      // The printed dashboard URL serves the page.
+      expect(out).toContain(`Dashboard: ${urls[0]!}/ui`)
+      const page = await fetch(`${urls[0]!}/ui`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('/ui/js/app.js')
       const m1 = new SwarmkvClient({ url: urls[0]! })
       await m1.put('tour', 'hello from master-1')
       const replica = new SwarmkvClient({ url: urls[2]! })
