@@ -7,6 +7,7 @@ import { parseProm } from './prom.js'
 import { byId, fill, h } from './dom.js'
 import { ago, hostOf, ms, num, shortId } from './format.js'
 import { renderTopology } from './view-topology.js'
+import { renderLinks } from './view-links.js'
 import { renderStats } from './view-stats.js'
 import { renderOrigins } from './view-origins.js'
 import { KeyBrowser } from './view-keys.js'
@@ -90,7 +91,9 @@ function render(c: ClusterJson, totals: Partial<Totals>, note: string | null, no
     self.readOnly ? h('span', { class: 'badge warn' }, 'read-only') : null,
     self.version === undefined ? null : h('span', { class: 'muted' }, `v${self.version}`))
   document.title = `swarmkv · ${hostOf(self.httpUrl)} · ${self.role}`
-  renderTopology(byId('topology'), topology(c))
+  const groups = topology(c)
+  renderLinks(byId('links'), groups)
+  renderTopology(byId('topology'), groups)
   renderOrigins(byId('origins'), c)
 
   let changed = false

@@ -23,6 +23,7 @@ export class KeyBrowser {
   private limit = PAGE
   private open: string | null = null
   private busy = false
+  private again = false
 
   constructor(private readonly api: Api, private readonly list: HTMLElement, private readonly detail: HTMLElement, prefixInput: HTMLInputElement) {
     prefixInput.addEventListener('input', () => {
@@ -33,11 +34,15 @@ export class KeyBrowser {
     fill(detail, h('p', { class: 'empty' }, 'Pick a key to see its value, siblings and context.'))
   }
 
+  /** Reads the list and the open key again; a call while one runs makes it run once more after. */
   async refresh(): Promise<void> {
-    if (this.busy) return
+    if (this.busy) { this.again = true; return }
     this.busy = true
     try {
-      await Promise.all([this.loadList(), this.open === null ? undefined : this.loadKey(this.open)])
+      do {
+        this.again = false
+        await Promise.all([this.loadList(), this.open === null ? undefined : this.loadKey(this.open)])
+      } while (this.again)
     } finally {
       this.busy = false
     }
