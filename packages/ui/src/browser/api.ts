@@ -19,7 +19,11 @@ export class ApiError extends Error {
 const TOKEN_KEY = 'swarmkv.token'
 
 export class Api {
-  constructor(private readonly storage: Storage = sessionStorage) {}
+  /**
+   * @param storage where the token lives; default the tab's sessionStorage.
+   * @param base prefix of every path; default '' (the node that served the page).
+   */
+  constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> = sessionStorage, private readonly base = '') {}
 
   get token(): string | null {
     return this.storage.getItem(TOKEN_KEY)
@@ -47,7 +51,7 @@ export class Api {
     if (init.body !== undefined) headers['content-type'] = 'application/json'
     let res: Response
     try {
-      res = await fetch(path, {
+      res = await fetch(`${this.base}${path}`, {
         method: init.method ?? 'GET', headers, cache: 'no-store',
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {})
       })
