@@ -1,3 +1,6 @@
 export { main } from './main.js'
 export type { NodeConfig, RunningNode } from './node.js'
 export { startNode } from './node.js'
+export type { NodeSettings, SettingsFlags } from './node-settings.js'
+export { resolveSettings, loadSettings, saveSettings, SETTINGS_FILE } from './node-settings.js'
+export { VERSION } from './version.js'

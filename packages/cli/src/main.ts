@@ -5,6 +5,7 @@ import { DHT_HELP, dhtCommand } from './dht.js'
 import { DEV_HELP, devCommand } from './dev.js'
 import { CLIENT_HELP, clientCommand } from './client-commands.js'
 import { benchCommand } from './bench.js'
+import { VERSION } from './version.js'
 
 const HELP = `swarmkv — a multi-master replicated key-value store
 
@@ -18,7 +19,7 @@ Commands:
   del       delete a key          ls    list keys
   bench     run the write-load benchmarks
 
-Run 'swarmkv <command> --help' for a command's options.
+Run 'swarmkv <command> --help' for a command's options; 'swarmkv --version' prints the version.
 
 ${START_HELP}
 ${DEV_HELP}
@@ -36,6 +37,11 @@ export async function main(argv: string[]): Promise<number> {
       case '-h':
         process.stdout.write(HELP)
         return cmd === undefined ? 1 : 0
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`swarmkv ${VERSION}\n`)
+        return 0
       case 'start': return await startCommand(rest)
       case 'dht': return await dhtCommand(rest)
       case 'dev': return await devCommand(rest)

@@ -1,13 +1,22 @@
 import { join } from 'node:path'
-import { HybridClock, DEFAULT_MAX_DRIFT_MS, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
+import { pino, type Logger as PinoLogger } from 'pino'
+import { HybridClock, DEFAULT_MAX_DRIFT_MS, Problems, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
 import { Engine, LevelStore, type FsyncMode } from '@swarmkv/storage'
 import { HyperswarmTransport, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
 import { buildApp, type AuthToken, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
 import type { FastifyInstance } from 'fastify'
+import { loadSettings, resolveSettings, saveSettings } from './node-settings.js'
+import { VERSION } from './version.js'
+
+/** Log levels `--log-level` takes (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
 
 export interface NodeConfig {
-  readonly role: Role
-  readonly readOnly: boolean
+  /** The role asked for at start; undefined: the one persisted in the data dir (default master). */
+  readonly role?: Role | undefined
+  /** The read-only switch asked for at start; undefined: the persisted one (default off). */
+  readonly readOnly?: boolean | undefined
   readonly httpHost: string
   readonly httpPort: number
   /** Advertised URL; default http://<host>:<port>. */
@@ -26,7 +35,12 @@ export interface NodeConfig {
   readonly compactIntervalMs?: number
   /** Node ids this node never connects to (an operator's block list). */
   readonly blockedPeers?: readonly string[]
-  readonly logger?: boolean
+  /** Structured logs (pino, JSON lines on stdout) at this level. Default info. */
+  readonly logLevel?: LogLevel
+  /** Log every HTTP request too. Default false. */
+  readonly logRequests?: boolean
+  /** Where log lines go. Default stdout. */
+  readonly logDestination?: NodeJS.WritableStream
   /** Bearer tokens; none: no HTTP auth. */
   readonly tokens?: readonly AuthToken[]
   /** HTTPS certificate and key (PEM). */
@@ -37,19 +51,29 @@ export interface RunningNode {
   readonly nodeId: NodeId
   readonly url: string
   readonly app: FastifyInstance
+  readonly log: PinoLogger
+  /** The role it started with (flag or persisted). */
+  readonly role: Role
   close(): Promise<void>
 }
 
 /** The composition root: opens the store, joins the swarm, serves HTTP. */
 export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const identity = await loadIdentity(cfg.dataDir)
+  const log = pino({ level: cfg.logLevel ?? 'info', base: { node: identity.nodeId, region: cfg.region } }, cfg.logDestination ?? process.stdout)
+  const problems = new Problems(log)
   const store = new LevelStore(join(cfg.dataDir, 'db'))
   await store.open()
   const clock = new HybridClock({ maxDriftMs: cfg.maxClockDriftMs ?? DEFAULT_MAX_DRIFT_MS })
-  const engine = new Engine(store, { nodeId: identity.nodeId, clock, fsync: cfg.fsync })
+  const engine = new Engine(store, { nodeId: identity.nodeId, clock, fsync: cfg.fsync, problems })
   await engine.open()
 
-  const control: NodeControl = { role: cfg.role, readOnly: cfg.readOnly }
+  // Role and read-only last across restarts (node-settings.ts): a flag given wins and is kept.
+  const persisted = await loadSettings(cfg.dataDir)
+  const control: NodeControl = { ...resolveSettings({ role: cfg.role, readOnly: cfg.readOnly }, persisted) }
+  let saving = Promise.resolve()
+  const persistControl = (c: NodeControl) => (saving = saving.then(() => saveSettings(cfg.dataDir, c)))
+  await persistControl(control)
   const advertisedHost = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost
   const scheme = cfg.tls !== undefined ? 'https' : 'http'
   let url = cfg.httpUrl ?? `${scheme}://${advertisedHost}:${cfg.httpPort}`
@@ -63,18 +87,20 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       bootstrap: cfg.bootstrap,
       host: cfg.dhtHost,
       port: cfg.dhtPort,
+      problems,
       firewall: (remote) => blocked.has(nodeIdFromPublicKey(remote))
     })
     replicator = new Replicator({
-      engine, transport, secret: cfg.secret, compactIntervalMs: cfg.compactIntervalMs,
-      local: () => ({ nodeId: identity.nodeId, role: control.role, region: cfg.region, httpUrl: url })
+      engine, transport, secret: cfg.secret, compactIntervalMs: cfg.compactIntervalMs, problems,
+      local: () => ({ nodeId: identity.nodeId, role: control.role, region: cfg.region, httpUrl: url, readOnly: control.readOnly })
     })
   }
   const cluster: ClusterView | undefined = replicator
   const app = buildApp({
     engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster,
+    version: VERSION, dataDir: cfg.dataDir, persistControl, problems,
     get httpUrl() { return url }
-  }, { logger: cfg.logger ?? false, tokens: cfg.tokens, tls: cfg.tls })
+  }, { loggerInstance: log, logRequests: cfg.logRequests === true, tokens: cfg.tokens, tls: cfg.tls })
   await app.listen({ host: cfg.httpHost, port: cfg.httpPort })
   if (cfg.httpPort === 0 && cfg.httpUrl === undefined) {
     const addr = app.server.address()
@@ -88,16 +114,21 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const every = cfg.compactIntervalMs ?? 60_000
   const standaloneCompaction = replicator === undefined && every > 0
     ? setInterval(() => {
-      engine.compact(engine.applied).then((floor) => engine.collectTombstones(floor)).catch(() => {})
+      engine.compact(engine.applied).then((floor) => engine.collectTombstones(floor))
+        .then((collected) => { log.info({ tombstonesCollected: collected, floor: engine.floor }, 'log compacted') })
+        .catch(problems.catcher('compaction', 'periodic compaction failed'))
     }, every)
     : undefined
   standaloneCompaction?.unref()
 
+  log.info({ version: VERSION, role: control.role, readOnly: control.readOnly, url, replicated: replicator !== undefined, fsync: cfg.fsync }, 'node started')
   let closing: Promise<void> | undefined
   return {
     nodeId: identity.nodeId,
     get url() { return url },
     app,
+    log,
+    role: control.role,
     close() {
       closing ??= (async () => {
         if (standaloneCompaction !== undefined) clearInterval(standaloneCompaction)
@@ -105,6 +136,8 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
         await replicator?.stop()
         await engine.close()
         await store.close()
+        await saving
+        log.info({}, 'node stopped')
       })()
       return closing
     }

@@ -3,11 +3,12 @@ import { isNodeId } from '@swarmkv/core'
 import type { AuthToken, Scope } from '@swarmkv/server'
 import { FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
 import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
-import { startNode } from './node.js'
+import { LOG_LEVELS, startNode, type LogLevel } from './node.js'
 
 export const START_HELP = `swarmkv start — run one node
 
-  --role master|replica     takes writes, or serves reads and redirects writes (default master)
+  --role master|replica     takes writes, or serves reads and redirects writes (default: the role kept
+                            in the data dir, else master; a role given here is kept for later starts)
   --http [host:]port        HTTP listen address (default 127.0.0.1:7001)
   --http-url URL            URL advertised to peers and clients (default http://host:port)
   --data DIR                data directory: LevelDB and the node's key seed (default ./.data/node)
@@ -21,12 +22,17 @@ export const START_HELP = `swarmkv start — run one node
   --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
   --compact-interval MS      how often the replication log drops ops every member has (default 60000; 0: off)
   --block-peer ID,…         node ids this node never connects to (operator block list)
-  --token SECRET:SCOPES      a bearer token and its scopes (read,write,admin); repeat for more
+  --token SECRET:SCOPES      a bearer token and its scopes (read,write,admin,metrics); repeat for more
+                            (metrics: may only scrape /metrics; admin may too)
                             (also SWARMKV_TOKENS="s1:read;s2:read,write,admin"); none: no HTTP auth
   --tls-cert FILE           serve HTTPS with this PEM certificate (with --tls-key)
   --tls-key FILE
-  --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only)
-  --log                     JSON request logs on stdout
+  --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only); kept
+                            in the data dir like the role
+  --writable                take writes again (clears a read-only switch kept in the data dir)
+  --log-level LEVEL         structured logs (JSON lines on stdout) at fatal|error|warn|info|debug|trace|silent
+                            (default info)
+  --log-requests            log every HTTP request too (--log is the same)
 `
 
 export async function startCommand(argv: string[]): Promise<number> {
@@ -35,17 +41,21 @@ export async function startCommand(argv: string[]): Promise<number> {
     fsync: { type: 'string' }, region: { type: 'string' }, cluster: { type: 'string' }, secret: { type: 'string' },
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
     'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, token: { type: 'string', multiple: true },
-    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, log: { type: 'boolean' }
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, log: { type: 'boolean' }, 'log-requests': { type: 'boolean' },
+    'log-level': { type: 'string' }, writable: { type: 'boolean' }
   })
   if (v.help === true) { process.stdout.write(START_HELP); return 0 }
-  const role = str(v.role, 'master')
-  if (role !== 'master' && role !== 'replica') throw new UsageError('--role must be master or replica')
+  const role = typeof v.role === 'string' ? v.role : undefined
+  if (role !== undefined && role !== 'master' && role !== 'replica') throw new UsageError('--role must be master or replica')
+  if (v['read-only'] === true && v.writable === true) throw new UsageError('--read-only and --writable contradict each other')
+  const logLevel = str(v['log-level'], 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
   const fsync = str(v.fsync, 'batch') as FsyncMode
   if (!FSYNC_MODES.includes(fsync)) throw new UsageError('--fsync must be always, batch or off')
   const http = listenAddress(v.http, '127.0.0.1:7001')
   const secret = typeof v.secret === 'string' ? v.secret : process.env.SWARMKV_SECRET
   const node = await startNode({
-    role, readOnly: v['read-only'] === true,
+    role, readOnly: v['read-only'] === true ? true : v.writable === true ? false : undefined,
     httpHost: http.host, httpPort: http.port, httpUrl: typeof v['http-url'] === 'string' ? v['http-url'] : undefined,
     dataDir: str(v.data, './.data/node'), fsync, region: str(v.region, 'local'),
     cluster: str(v.cluster, 'swarmkv'), secret,
@@ -54,11 +64,11 @@ export async function startCommand(argv: string[]): Promise<number> {
     maxClockDriftMs: int(v['max-clock-drift'], 60_000, 'max-clock-drift'),
     blockedPeers: blockList(v['block-peer']),
     compactIntervalMs: int(v['compact-interval'], 60_000, 'compact-interval'),
-    logger: v.log === true,
+    logLevel, logRequests: v.log === true || v['log-requests'] === true,
     tokens: parseTokens([...((v.token as unknown as string[] | undefined) ?? []), ...(process.env.SWARMKV_TOKENS ?? '').split(';')]),
     tls: await loadTls(v['tls-cert'], v['tls-key'])
   })
-  process.stdout.write(`swarmkv ${role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
+  process.stdout.write(`swarmkv ${node.role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
   await untilSignal()
   await node.close()
   return 0
@@ -68,8 +78,8 @@ function parseTokens(specs: readonly string[]): AuthToken[] {
   return specs.map((s) => s.trim()).filter((s) => s !== '').map((s) => {
     const i = s.lastIndexOf(':')
     const scopes = i < 0 ? [] : s.slice(i + 1).split(',').map((x) => x.trim())
-    if (i <= 0 || scopes.length === 0 || scopes.some((x) => x !== 'read' && x !== 'write' && x !== 'admin')) {
-      throw new UsageError('a token is SECRET:SCOPES with scopes from read,write,admin')
+    if (i <= 0 || scopes.length === 0 || scopes.some((x) => x !== 'read' && x !== 'write' && x !== 'admin' && x !== 'metrics')) {
+      throw new UsageError('a token is SECRET:SCOPES with scopes from read,write,admin,metrics')
     }
     return { token: s.slice(0, i), scopes: scopes as Scope[] }
   })

@@ -35,7 +35,7 @@ describe('security against a real node over Hyperswarm', () => {
     })
     const intruder = new Replicator({
       engine, transport: { start: (on) => transport.start((c) => { connections++; on(c) }), stop: () => transport.stop(), joined: () => transport.joined() },
-      secret: 'a-wrong-secret', local: () => ({ nodeId: id.nodeId, role: 'master', region: 'x', httpUrl: 'http://intruder' })
+      secret: 'a-wrong-secret', local: () => ({ nodeId: id.nodeId, role: 'master', region: 'x', httpUrl: 'http://intruder', readOnly: false })
     })
     await intruder.start()
     cleanups.push(() => intruder.stop())

@@ -66,7 +66,7 @@ export class SwarmError extends Error {
     return new SwarmError(ErrorCode.WAIT_TIMEOUT, message, details)
   }
   static readOnly() { return new SwarmError(ErrorCode.READ_ONLY, 'this node is read-only and refuses writes') }
-  static noMaster() { return new SwarmError(ErrorCode.NO_MASTER, 'this node is a replica and knows no master to take the write') }
+  static noMaster() { return new SwarmError(ErrorCode.NO_MASTER, 'this node is a replica and knows no writable master to take the write (none connected, or all read-only)') }
   static storeClosed() { return new SwarmError(ErrorCode.STORE_CLOSED, 'the store is closed') }
 }
 

@@ -22,3 +22,5 @@ export {
   DELETED_MARK, isJsonObject, validateDocValue, replaceRoot, applyMergePatch, markDeleted, clearDeleted, incrementCounter,
   docToJson, docConflicts, Automerge
 } from './doc.js'
+export type { Logger } from './problems.js'
+export { silentLogger, Problems, PROBLEM_PLACES } from './problems.js'

@@ -23,6 +23,8 @@ export interface Transport {
   stop(): Promise<void>
   /** True once the node has announced itself and looked up its peers at least once. */
   joined(): boolean
+  /** Connections refused by a block list so far, where the transport has one. */
+  rejectedPeers?(): number
 }
 
 /** Timers, injectable so simulations run on virtual time. */

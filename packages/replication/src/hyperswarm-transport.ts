@@ -1,3 +1,4 @@
+import { Problems } from '@swarmkv/core'
 import DHT, { type KeyPair } from 'hyperdht'
 import Hyperswarm, { type NoiseConnection, type PeerDiscovery } from 'hyperswarm'
 import type { FramedConnection, Transport } from './connection.js'
@@ -21,6 +22,8 @@ export interface HyperswarmTransportOptions {
   readonly joinPeers?: readonly Uint8Array[]
   /** Returns true to refuse a peer (both directions). Default: refuse none. */
   readonly firewall?: (remotePublicKey: Uint8Array) => boolean
+  /** Where errors of discovery and teardown are logged and counted. Default: a silent one. */
+  readonly problems?: Problems
 }
 
 /**
@@ -36,8 +39,15 @@ export class HyperswarmTransport implements Transport {
   private timer: NodeJS.Timeout | undefined
   private isJoined = false
   private stopped = false
+  private refused = 0
+  private readonly problems: Problems
 
-  constructor(private readonly opts: HyperswarmTransportOptions) {}
+  constructor(private readonly opts: HyperswarmTransportOptions) {
+    this.problems = opts.problems ?? new Problems()
+  }
+
+  /** Connections the firewall refused so far. */
+  rejectedPeers(): number { return this.refused }
 
   async start(onConnection: (conn: FramedConnection) => void): Promise<void> {
     const host = this.opts.host ?? '127.0.0.1'
@@ -49,10 +59,22 @@ export class HyperswarmTransport implements Transport {
       ephemeral: false,
       firewalled: false
     })
-    this.swarm = new Hyperswarm({ dht: this.dht, keyPair: this.opts.keyPair, firewall: this.opts.firewall ?? (() => false) })
+    const firewall = this.opts.firewall ?? (() => false)
+    this.swarm = new Hyperswarm({
+      dht: this.dht, keyPair: this.opts.keyPair,
+      firewall: (remote: Uint8Array) => {
+        const refuse = firewall(remote)
+        if (refuse) {
+          this.refused++
+          this.problems.log.info({ remotePublicKey: Buffer.from(remote).toString('hex') }, 'peer refused by the block list')
+        }
+        return refuse
+      }
+    })
     this.swarm.on('connection', (conn: NoiseConnection) => {
-      // A peer going away surfaces as ECONNRESET: never let it reach the process.
-      conn.on('error', () => {})
+      // The session listens for errors (and counts them); this listener only makes sure an error
+      // before the session exists (ECONNRESET from a peer going away) never reaches the process.
+      conn.on('error', (err: Error) => this.problems.log.debug({ err: err.message }, 'connection error'))
       onConnection(conn as unknown as FramedConnection)
     })
     for (const key of this.opts.joinPeers ?? []) this.swarm.joinPeer(key)
@@ -62,7 +84,7 @@ export class HyperswarmTransport implements Transport {
     // 12 s here.)
     Promise.all([this.dht.ready(), this.swarm.listen()]).then(
       () => { this.isJoined = !this.stopped },
-      () => {}
+      this.problems.catcher('swarm-join', 'joining the swarm failed: the node stays not ready')
     )
     this.scheduleRefresh()
   }
@@ -82,7 +104,7 @@ export class HyperswarmTransport implements Transport {
     const ms = idle ? (this.opts.fastRefreshMs ?? 2000) : (this.opts.slowRefreshMs ?? 30_000)
     this.timer = setTimeout(() => {
       if (this.stopped || this.discovery === undefined) return
-      this.discovery.refresh().catch(() => {}).finally(() => this.scheduleRefresh())
+      this.discovery.refresh().catch(this.problems.catcher('discovery-refresh', 'refreshing peer discovery failed')).finally(() => this.scheduleRefresh())
     }, ms)
     this.timer.unref()
   }
@@ -102,9 +124,9 @@ export class HyperswarmTransport implements Transport {
       const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), STOP_GRACE_MS) })
       const clean = await Promise.race([polite, late])
       clearTimeout(timer)
-      if (!clean) await swarm.destroy({ force: true }).catch(() => {})
+      if (!clean) await swarm.destroy({ force: true }).catch(this.problems.catcher('swarm-destroy', 'dropping the swarm failed'))
     }
-    await this.dht?.destroy({ force: true }).catch(() => {})
+    await this.dht?.destroy({ force: true }).catch(this.problems.catcher('dht-destroy', 'dropping the DHT node failed'))
   }
 }
 

@@ -1,4 +1,4 @@
-import { vvGet, vvLag, type Dot, type NodeId, type Op, type Seq, type VersionVector } from '@swarmkv/core'
+import { Problems, vvEntries, vvGet, type Dot, type Logger, type NodeId, type Op, type Seq, type VersionVector } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler, Transport } from './connection.js'
 import { realScheduler } from './connection.js'
@@ -6,7 +6,9 @@ import { RecentOps } from './recent-ops.js'
 import { ForwardGate } from './forward-gate.js'
 import { PeerSession, type LocalInfo } from './session.js'
 import { newStats, type ReplicationStats } from './stats.js'
-import type { WireRole } from './wire.js'
+import { CommitTimes } from './commit-times.js'
+import { behindOrigins, peerLag, type Behind } from './lag.js'
+import { goneInfo, liveInfo, type GonePeer, type PeerInfo } from './peer-info.js'
 
 export interface ReplicatorOptions {
   readonly engine: Engine
@@ -21,20 +23,15 @@ export interface ReplicatorOptions {
   readonly compactIntervalMs?: number
   /** How long ops of other origins wait before being forwarded to a peer (ForwardGate). Default 200 ms. */
   readonly forwardDelayMs?: number
+  /** Byte budget of the commit-time checkpoints lag ages are measured from (CommitTimes). Default 1 MiB. */
+  readonly commitTimesBytes?: number
+  /** Replication events go here (peer connected and lost, failures, state transfers, compactions). Default: silent. */
+  readonly log?: Logger
+  /** Where background errors are logged and counted. Default: one of its own over `log`. */
+  readonly problems?: Problems
 }
 
 const DEFAULT_FORWARD_DELAY_MS = 200
-
-export interface PeerInfo {
-  readonly nodeId: NodeId
-  readonly role: WireRole
-  readonly region: string
-  readonly httpUrl: string
-  readonly connected: boolean
-  readonly applied: Readonly<Record<string, number>>
-  readonly lagOps: number
-  readonly lagMs: number | null
-}
 
 interface ReplicationWaiter {
   dots: readonly Dot[]
@@ -56,7 +53,11 @@ export class Replicator {
   private readonly sessions = new Set<PeerSession>()
   /** The live session per peer, and what was last known of peers that went away. */
   private readonly byPeer = new Map<NodeId, PeerSession>()
-  private readonly lastSeen = new Map<NodeId, PeerInfo>()
+  private readonly lastSeen = new Map<NodeId, GonePeer>()
+  private readonly readySince = new Map<PeerSession, number>()
+  private readonly commitTimes: CommitTimes
+  private readonly log: Logger
+  private readonly problems: Problems
   private readonly waiters = new Set<ReplicationWaiter>()
   private unsubscribe: (() => void) | undefined
   private stopped = false
@@ -71,6 +72,9 @@ export class Replicator {
     this.scheduler = opts.scheduler ?? realScheduler
     this.recent = new RecentOps(opts.recentOpsBytes)
     this.gate = new ForwardGate(opts.forwardDelayMs ?? DEFAULT_FORWARD_DELAY_MS, () => this.scheduler.now())
+    this.commitTimes = new CommitTimes(opts.commitTimesBytes)
+    this.log = opts.log ?? opts.problems?.log ?? new Problems().log
+    this.problems = opts.problems ?? new Problems(this.log)
   }
 
   async start(): Promise<void> {
@@ -93,8 +97,14 @@ export class Replicator {
       if (f > 0) floor[origin] = f
     }
     await this.engine.writeMembers(this.members)
+    const before = this.engine.floor
     const done = await this.engine.compact(floor)
-    this.stats.tombstonesCollected += await this.engine.collectTombstones(floor)
+    const collected = await this.engine.collectTombstones(floor)
+    this.stats.tombstonesCollected += collected
+    this.stats.compactions++
+    let dropped = 0
+    for (const [o, f] of vvEntries(done)) dropped += f - vvGet(before, o)
+    this.log.info({ droppedOps: dropped, floor: done, tombstonesCollected: collected, members: this.members.size }, 'log compacted')
     return done
   }
 
@@ -103,6 +113,7 @@ export class Replicator {
     const had = this.members.delete(id)
     this.lastSeen.delete(id)
     await this.engine.writeMembers(this.members)
+    if (had) this.log.info({ member: id }, 'member forgotten')
     return had
   }
 
@@ -110,7 +121,7 @@ export class Replicator {
     const every = this.opts.compactIntervalMs ?? 60_000
     if (every <= 0 || this.stopped) return
     this.compactTimer = this.scheduler.setTimeout(() => {
-      this.compact().catch(() => {}).finally(() => this.scheduleCompaction())
+      this.compact().catch(this.problems.catcher('compaction', 'periodic compaction failed')).finally(() => this.scheduleCompaction())
     }, every)
   }
 
@@ -129,18 +140,37 @@ export class Replicator {
     return this.opts.transport.joined()
   }
 
-  /** Peers with a live session first, then those seen before and now gone. */
+  /** Peers with a live session first, then those seen before and now gone; lag as of now. */
   peers(): PeerInfo[] {
     const out: PeerInfo[] = []
-    for (const s of this.byPeer.values()) if (s.ready) out.push(this.infoOf(s, true))
-    for (const [id, info] of this.lastSeen) if (!this.byPeer.has(id)) out.push(info)
+    for (const s of this.byPeer.values()) if (s.ready) out.push(this.infoOf(s))
+    for (const [id, gone] of this.lastSeen) if (!this.byPeer.has(id)) out.push(goneInfo(id, gone, this.engine.applied, this.commitTimes, this.scheduler.now()))
     return out
   }
 
-  /** Tells every peer about a role change at once; new peers learn it from the hello. */
-  setRole(role: WireRole): void {
-    for (const s of this.byPeer.values()) s.announceRole(role)
+  /** How far this node is behind each origin it knows of (the receiving side, lag.ts). */
+  behind(): Behind[] {
+    const connected: VersionVector[] = []
+    for (const s of this.byPeer.values()) if (s.ready) connected.push(s.peerApplied)
+    return behindOrigins(this.engine.applied, connected, [...this.members.values()])
   }
+
+  /** Tells every peer about a role or read-only change at once; new peers learn it at the handshake. */
+  announceMode(): void {
+    const { role, readOnly } = this.opts.local()
+    for (const s of this.byPeer.values()) s.announceMode({ role, readOnly })
+  }
+
+  /** Connections the transport's block list refused. */
+  rejectedPeers(): number {
+    return this.opts.transport.rejectedPeers?.() ?? 0
+  }
+
+  /** Checkpoints held for lag ages (CommitTimes). */
+  get commitTimeCheckpoints(): number { return this.commitTimes.size }
+
+  /** Known members (every node that ever said hello and was not forgotten). */
+  get memberCount(): number { return this.members.size }
 
   waitReplicated(dots: readonly Dot[], count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }> {
     const have = this.countHaving(dots)
@@ -157,25 +187,6 @@ export class Replicator {
     })
   }
 
-  metrics(): Record<string, number> {
-    let connected = 0
-    for (const s of this.byPeer.values()) if (s.ready) connected++
-    return {
-      swarmkv_peers_connected: connected,
-      swarmkv_replication_ops_sent_total: this.stats.opsSent,
-      swarmkv_replication_ops_received_total: this.stats.opsReceived,
-      swarmkv_replication_auth_failures_total: this.stats.authFailures,
-      swarmkv_replication_malformed_messages_total: this.stats.malformedMessages,
-      swarmkv_replication_protocol_errors_total: this.stats.protocolErrors,
-      swarmkv_replication_connections_total: this.stats.connections,
-      swarmkv_replication_log_gaps_total: this.stats.logGaps,
-      swarmkv_replication_state_transfers_sent_total: this.stats.stateTransfersSent,
-      swarmkv_replication_state_transfers_received_total: this.stats.stateTransfersReceived,
-      swarmkv_tombstones_collected_total: this.stats.tombstonesCollected,
-      swarmkv_log_floor_ops: Object.values(this.engine.floor).reduce((a, b) => a + b, 0)
-    }
-  }
-
   private onConnection(conn: FramedConnection): void {
     if (this.stopped) { conn.destroy(); return }
     this.stats.connections++
@@ -185,6 +196,7 @@ export class Replicator {
       local: this.opts.local,
       stats: this.stats,
       scheduler: this.scheduler,
+      log: this.log,
       source: { read: (origin, from, limit) => this.read(origin, from, limit) },
       forwardable: (origin) => this.gate.limit(origin, vvGet(this.engine.applied, origin))
     }, {
@@ -202,9 +214,13 @@ export class Replicator {
     const isNew = !this.members.has(s.nodeId)
     this.members.set(s.nodeId, s.peerApplied)
     // A new member is persisted at once: from now on it holds compaction back.
-    if (isNew) void this.engine.writeMembers(this.members).catch(() => {})
+    if (isNew) void this.engine.writeMembers(this.members).catch(this.problems.catcher('members-write', 'persisting a new member failed'))
     const old = this.byPeer.get(s.nodeId)
     this.byPeer.set(s.nodeId, s)
+    this.readySince.set(s, this.scheduler.now())
+    const r = s.remote!
+    const lag = peerLag(this.engine.applied, s.peerApplied, this.commitTimes, this.scheduler.now())
+    this.log.info({ peer: s.nodeId, role: r.role, region: r.region, httpUrl: r.httpUrl, version: s.version, newMember: isNew, lagOps: lag.ops }, 'peer connected')
     // One session per peer: a newer connection replaces an older one.
     if (old !== undefined && old !== s) old.close()
     this.checkWaiters()
@@ -212,20 +228,20 @@ export class Replicator {
 
   private onSessionClose(s: PeerSession): void {
     this.sessions.delete(s)
+    const since = this.readySince.get(s)
+    this.readySince.delete(s)
     if (this.byPeer.get(s.nodeId) === s) {
       this.byPeer.delete(s.nodeId)
-      if (s.remote !== undefined) this.lastSeen.set(s.nodeId, this.infoOf(s, false))
+      if (s.remote !== undefined) {
+        const now = this.scheduler.now()
+        this.lastSeen.set(s.nodeId, { remote: s.remote, readOnly: s.remoteReadOnly, applied: s.peerApplied, since: now })
+        if (!this.stopped) this.log.warn({ peer: s.nodeId, role: s.remote.role, region: s.remote.region, connectedMs: since === undefined ? null : now - since }, 'peer lost')
+      }
     }
   }
 
-  private infoOf(s: PeerSession, connected: boolean): PeerInfo {
-    const r = s.remote!
-    const lagOps = vvLag(this.engine.applied, s.peerApplied)
-    return {
-      nodeId: s.nodeId, role: r.role, region: r.region, httpUrl: r.httpUrl, connected,
-      applied: s.peerApplied, lagOps,
-      lagMs: connected ? (lagOps === 0 ? 0 : this.scheduler.now() - s.caughtUpAt) : null
-    }
+  private infoOf(s: PeerSession): PeerInfo {
+    return liveInfo(s, this.engine.applied, this.commitTimes, this.scheduler.now(), this.readySince.get(s))
   }
 
   private async read(origin: NodeId, from: Seq, limit: number): Promise<Op[]> {
@@ -235,10 +251,14 @@ export class Replicator {
   private onCommit(ops: readonly Op[]): void {
     this.recent.append(ops)
     const self = this.engine.nodeId
+    const now = this.scheduler.now()
     let last: NodeId | undefined
     for (const op of ops) {
       // A commit holds one contiguous run per origin: its first op marks the run.
-      if (op.origin !== self && op.origin !== last) this.gate.committed(op.origin, op.seq)
+      if (op.origin !== last) {
+        this.commitTimes.committed(op.origin, op.seq, now)
+        if (op.origin !== self) this.gate.committed(op.origin, op.seq)
+      }
       last = op.origin
     }
     for (const s of this.byPeer.values()) {

@@ -1,15 +1,16 @@
 import Protomux, { type Channel, type Message } from 'protomux'
+import * as c from 'compact-encoding'
 import {
   CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
-  type NodeId, type Op, type Seq, type VersionVector
+  type Logger, type NodeId, type Op, type Seq, type VersionVector
 } from '@swarmkv/core'
 import { ApplyError, type Engine, type StateTransfer } from '@swarmkv/storage'
 import type { FramedConnection, Scheduler } from './connection.js'
 import { authProof, verifyProof } from './auth.js'
 import {
-  PROTOCOL, VERSIONS, ackEncoding, authEncoding, chooseVersion, helloEncoding, opsEncoding, roleMessageEncoding,
-  stateBeginEncoding, stateChunkEncoding, stateEndEncoding,
-  type AckMessage, type AuthMessage, type HelloMessage, type OpsMessage, type RoleMessage, type StateBeginMessage,
+  MODE_VERSION, PROTOCOL, VERSIONS, ackEncoding, authEncoding, chooseVersion, helloEncoding, modeMessageEncoding, opsEncoding,
+  roleMessageEncoding, stateBeginEncoding, stateChunkEncoding, stateEndEncoding,
+  type AckMessage, type AuthMessage, type HelloMessage, type ModeMessage, type OpsMessage, type RoleMessage, type StateBeginMessage,
   type StateChunkMessage, type StateEndMessage, type WireRole
 } from './wire.js'
 import { sizeOf } from './recent-ops.js'
@@ -29,12 +30,24 @@ const ACK_DELAY_MS = 5
 const HANDSHAKE_TIMEOUT_MS = 5_000
 /** A peer proves the secret in about 100 bytes; one sending more first is not speaking the protocol. */
 const MAX_BYTES_BEFORE_AUTH = 1024
+/** A state transfer in progress logs how far it got this often. */
+const TRANSFER_PROGRESS_LOG_MS = 5_000
 
 export interface LocalInfo {
   readonly nodeId: NodeId
   readonly role: WireRole
   readonly region: string
   readonly httpUrl: string
+  /** A master that refuses writes (announced to v2 peers). */
+  readonly readOnly: boolean
+}
+
+/** A state transfer to or from the peer, as far as it got. */
+export interface TransferProgress {
+  readonly direction: 'sending' | 'receiving'
+  readonly startedAt: number
+  keys: number
+  bytes: number
 }
 
 export interface OpSource {
@@ -50,6 +63,7 @@ export interface SessionDeps {
   readonly forwardable: (origin: NodeId) => Seq
   readonly stats: ReplicationStats
   readonly scheduler: Scheduler
+  readonly log: Logger
 }
 
 export interface SessionEvents {
@@ -59,6 +73,25 @@ export interface SessionEvents {
 }
 
 type Phase = 'auth' | 'hello' | 'streaming' | 'closed'
+
+/** The peer could not prove the cluster secret (counted as an auth failure, not a protocol error). */
+class AuthFailure extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'AuthFailure'
+  }
+}
+
+/** Encoded size of a state chunk, in bytes. */
+function chunkBytes(m: StateChunkMessage): number {
+  const st = c.state()
+  stateChunkEncoding.preencode(st, m)
+  return st.end
+}
+
+function rate(bytes: number, ms: number): number | null {
+  return ms > 0 ? Math.round((bytes * 1000) / ms) : null
+}
 
 /** A protocol violation by the peer: the connection is closed and the violation counted. */
 class ProtocolError extends Error {
@@ -80,8 +113,10 @@ export class PeerSession {
   version = 0
   /** What the peer has applied, from its hello and acks. */
   peerApplied: VersionVector = {}
-  /** When the peer last acknowledged everything this node had at the time. */
-  caughtUpAt: number
+  /** The peer's read-only switch, from its mode messages; null while unknown (a v1 peer never says). */
+  remoteReadOnly: boolean | null = null
+  /** The state transfer under way with this peer, if any. */
+  transfer: TransferProgress | undefined
   private phase: Phase = 'auth'
   private readonly channel: Channel
   private readonly mux: Protomux
@@ -90,12 +125,15 @@ export class PeerSession {
   private readonly opsMsg: Message<OpsMessage>
   private readonly ackMsg: Message<AckMessage>
   private readonly roleMsg: Message<RoleMessage>
+  private readonly modeMsg: Message<ModeMessage>
   private readonly stateBeginMsg: Message<StateBeginMessage>
   private readonly stateChunkMsg: Message<StateChunkMessage>
   private readonly stateEndMsg: Message<StateEndMessage>
   /** Set while the peer is sending this node a state transfer. */
   private receivingState: VersionVector | undefined
-  private transfer: StateTransfer = { failed: false }
+  private received: StateTransfer = { failed: false }
+  private progressLoggedAt = 0
+  private readonly log: Logger
   private drainWaiters: Array<() => void> = []
   private readonly sent = new Map<NodeId, Seq>()
   private readonly remoteId: NodeId
@@ -112,7 +150,7 @@ export class PeerSession {
 
   constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
     this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
-    this.caughtUpAt = deps.scheduler.now()
+    this.log = deps.log.child({ peer: this.remoteId })
     conn.on('error', (err) => this.onStreamError(err))
     conn.on('close', () => this.onClosed())
     conn.on('data', (frame: Uint8Array) => {
@@ -149,6 +187,8 @@ export class PeerSession {
     this.stateBeginMsg = channel.addMessage({ encoding: stateBeginEncoding, onmessage: guard((m: StateBeginMessage) => this.onStateBegin(m)) })
     this.stateChunkMsg = channel.addMessage({ encoding: stateChunkEncoding, onmessage: guard((m: StateChunkMessage) => this.onStateChunk(m)) })
     this.stateEndMsg = channel.addMessage({ encoding: stateEndEncoding, onmessage: guard((m: StateEndMessage) => this.onStateEnd(m)) })
+    // v2: added last, so v1's message positions stay as they were.
+    this.modeMsg = channel.addMessage({ encoding: modeMessageEncoding, onmessage: guard((m: ModeMessage) => this.onMode(m)) })
     this.handshakeTimer = deps.scheduler.setTimeout(() => {
       if (this.phase === 'auth' || this.phase === 'hello') this.fail(new ProtocolError('handshake timed out'))
     }, HANDSHAKE_TIMEOUT_MS)
@@ -178,8 +218,11 @@ export class PeerSession {
     }, ACK_DELAY_MS)
   }
 
-  announceRole(role: WireRole): void {
-    if (this.phase === 'streaming') this.send(this.roleMsg, { role })
+  /** Tells the peer this node's role and read-only switch (v1 peers only learn the role). */
+  announceMode(mode: { role: WireRole; readOnly: boolean }): void {
+    if (this.phase !== 'streaming') return
+    if (this.version >= MODE_VERSION) this.send(this.modeMsg, mode)
+    else this.send(this.roleMsg, { role: mode.role })
   }
 
   close(): void {
@@ -199,15 +242,35 @@ export class PeerSession {
 
   private fail(e: unknown): void {
     if (this.phase === 'closed') return
-    if (e instanceof ProtocolError || e instanceof ApplyError) this.deps.stats.protocolErrors++
-    else if (e instanceof CodecError) this.deps.stats.malformedMessages++
+    const message = e instanceof Error ? e.message : String(e)
+    if (e instanceof ProtocolError || e instanceof ApplyError) {
+      this.deps.stats.protocolErrors++
+      this.log.warn({ err: message, phase: this.phase }, 'replication protocol error: connection closed')
+    } else if (e instanceof CodecError) {
+      this.deps.stats.malformedMessages++
+      this.log.warn({ err: message, phase: this.phase }, 'malformed replication message: connection closed')
+    } else if (e instanceof AuthFailure) {
+      this.log.warn({ err: message }, 'peer failed the cluster-secret proof: connection closed')
+    } else {
+      this.deps.stats.sessionErrors++
+      this.log.error({ err: message, stack: e instanceof Error ? e.stack : undefined, phase: this.phase }, 'replication session failed: connection closed')
+    }
+    if (this.transfer !== undefined) this.log.warn({ direction: this.transfer.direction, keys: this.transfer.keys, bytes: this.transfer.bytes }, 'state transfer interrupted')
+    this.transfer = undefined
     this.conn.destroy(e instanceof Error ? e : new Error(String(e)))
     this.close()
   }
 
   private onStreamError(err: Error): void {
     // Undecodable frames surface here: protomux destroys the stream with the decoder's error.
-    if (err instanceof CodecError) this.deps.stats.malformedMessages++
+    if (err instanceof CodecError) {
+      this.deps.stats.malformedMessages++
+      this.log.warn({ err: err.message }, 'malformed replication message: connection closed')
+      return
+    }
+    // A peer going away resets the stream: expected, and the close is logged by the replicator.
+    this.deps.stats.streamErrors++
+    this.log.debug({ err: err.message, code: (err as { code?: unknown }).code }, 'replication stream error')
   }
 
   private onClosed(): void {
@@ -218,7 +281,7 @@ export class PeerSession {
     if (this.phase !== 'auth') throw new ProtocolError('auth out of order')
     if (!verifyProof(this.deps.secret, this.conn.handshakeHash, this.conn.remotePublicKey, m.proof)) {
       this.deps.stats.authFailures++
-      throw new Error('peer does not know the cluster secret')
+      throw new AuthFailure('peer does not know the cluster secret')
     }
     this.phase = 'hello'
     const local = this.deps.local()
@@ -237,6 +300,10 @@ export class PeerSession {
     this.echoUpTo = vvGet(this.deps.engine.applied, this.remoteId)
     this.phase = 'streaming'
     this.handshakeTimer.cancel()
+    if (version >= MODE_VERSION) {
+      const local = this.deps.local()
+      this.send(this.modeMsg, { role: local.role, readOnly: local.readOnly })
+    }
     this.events.onReady(this)
     this.kick()
   }
@@ -269,7 +336,6 @@ export class PeerSession {
   private onAck(m: AckMessage): void {
     if (this.phase !== 'streaming') throw new ProtocolError('ack before hello')
     this.peerApplied = vvMerge(this.peerApplied, m.applied)
-    if (vvEntries(this.deps.engine.applied).every(([o, s]) => vvGet(this.peerApplied, o) >= s)) this.caughtUpAt = this.deps.scheduler.now()
     this.events.onAck(this)
     this.kick()
   }
@@ -277,15 +343,17 @@ export class PeerSession {
   private onStateBegin(m: StateBeginMessage): void {
     if (this.phase !== 'streaming' || this.receivingState !== undefined) throw new ProtocolError('state transfer out of order')
     this.receivingState = m.applied
-    this.transfer = { failed: false }
+    this.received = { failed: false }
     this.deps.stats.stateTransfersReceived++
+    this.beginTransfer('receiving', m.applied)
   }
 
   private onStateChunk(m: StateChunkMessage): Promise<void> {
     if (this.phase !== 'streaming' || this.receivingState === undefined) throw new ProtocolError('state chunk outside a transfer')
     const n = m.registers.length + m.docs.length
     this.inflight += n
-    return this.deps.engine.applyState(m.registers, m.docs, this.transfer).then(
+    this.progress(n, chunkBytes(m))
+    return this.deps.engine.applyState(m.registers, m.docs, this.received).then(
       () => { this.inflight -= n },
       (err: unknown) => {
         this.inflight -= n
@@ -299,7 +367,38 @@ export class PeerSession {
     if (this.phase !== 'streaming' || begun === undefined) throw new ProtocolError('state end outside a transfer')
     if (JSON.stringify(vvEntries(begun)) !== JSON.stringify(vvEntries(m.applied))) throw new ProtocolError('state end does not match its begin')
     this.receivingState = undefined
-    return this.deps.engine.finishState(m.applied, this.transfer).then(() => this.scheduleAck())
+    return this.deps.engine.finishState(m.applied, this.received).then(() => {
+      this.endTransfer()
+      this.scheduleAck()
+    })
+  }
+
+  private beginTransfer(direction: TransferProgress['direction'], applied: VersionVector): void {
+    const now = this.deps.scheduler.now()
+    this.transfer = { direction, startedAt: now, keys: 0, bytes: 0 }
+    this.progressLoggedAt = now
+    this.log.info({ direction, applied }, 'state transfer started')
+  }
+
+  private progress(keys: number, bytes: number): void {
+    const t = this.transfer
+    if (t === undefined) return
+    t.keys += keys
+    t.bytes += bytes
+    const now = this.deps.scheduler.now()
+    if (now - this.progressLoggedAt < TRANSFER_PROGRESS_LOG_MS) return
+    this.progressLoggedAt = now
+    this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, bytesPerSecond: rate(t.bytes, now - t.startedAt) }, 'state transfer in progress')
+  }
+
+  private endTransfer(): void {
+    const t = this.transfer
+    if (t === undefined) return
+    this.transfer = undefined
+    const ms = this.deps.scheduler.now() - t.startedAt
+    this.deps.stats.stateTransferBytes += t.bytes
+    this.deps.stats.stateTransferKeys += t.keys
+    this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, ms, bytesPerSecond: rate(t.bytes, ms) }, 'state transfer finished')
   }
 
   /** Whether the peer lacks ops this node no longer has in its log. */
@@ -321,13 +420,16 @@ export class PeerSession {
       const applied = snap.meta.applied
       this.deps.stats.stateTransfersSent++
       this.send(this.stateBeginMsg, { applied })
+      this.beginTransfer('sending', applied)
       for await (const chunk of stateChunks(snap)) {
         while (!this.mux.drained && this.phase === 'streaming') await new Promise<void>((r) => this.drainWaiters.push(r))
         if (this.phase !== 'streaming') return
         this.send(this.stateChunkMsg, chunk)
+        this.progress(chunk.registers.length + chunk.docs.length, chunkBytes(chunk))
       }
       if (this.phase !== 'streaming') return
       this.send(this.stateEndMsg, { applied })
+      this.endTransfer()
       for (const [o, s] of vvEntries(applied)) if ((this.sent.get(o) ?? 0) < s) this.sent.set(o, s)
     } finally {
       await snap.close()
@@ -336,7 +438,16 @@ export class PeerSession {
 
   private onRole(m: RoleMessage): void {
     if (this.phase !== 'streaming' || this.remote === undefined) throw new ProtocolError('role before hello')
+    if (m.role !== this.remote.role) this.log.info({ role: m.role }, 'peer changed its role')
     this.remote = { ...this.remote, role: m.role }
+  }
+
+  private onMode(m: ModeMessage): void {
+    if (this.phase !== 'streaming' || this.remote === undefined) throw new ProtocolError('mode before hello')
+    if (this.version < MODE_VERSION) throw new ProtocolError('mode message on a v1 session')
+    if (m.role !== this.remote.role || m.readOnly !== this.remoteReadOnly) this.log.info({ role: m.role, readOnly: m.readOnly }, 'peer mode')
+    this.remote = { ...this.remote, role: m.role }
+    this.remoteReadOnly = m.readOnly
   }
 
   /**

@@ -11,8 +11,18 @@ export interface ReplicationStats {
   stateTransfersSent: number
   stateTransfersReceived: number
   tombstonesCollected: number
+  /** Key states and bytes of finished state transfers, both directions. */
+  stateTransferKeys: number
+  stateTransferBytes: number
+  /** Sessions closed by an error that is neither the peer's protocol fault nor a failed proof (a bug or a local failure). */
+  sessionErrors: number
+  /** Stream errors (a peer going away resets its stream). */
+  streamErrors: number
+  /** Compactions run, and ops they dropped from the log. */
+  compactions: number
 }
 
 export function newStats(): ReplicationStats {
-  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0, tombstonesCollected: 0 }
+  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0, tombstonesCollected: 0,
+    stateTransferKeys: 0, stateTransferBytes: 0, sessionErrors: 0, streamErrors: 0, compactions: 0 }
 }

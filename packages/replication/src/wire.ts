@@ -8,10 +8,15 @@ import {
  * The replication wire format, all in this file. One protomux channel per connection; messages
  * are identified by their position in MESSAGES. The handshake negotiates a protocol version:
  * each side offers VERSIONS and both pick the highest version they share.
- * Golden encodings: test/fixtures/wire-v1.json.
+ * Golden encodings: test/fixtures/wire-v1.json, and wire-v2.json for what v2 added.
+ * v2 (compatible: the hello is v1's, so a v1 peer still negotiates v1) adds the mode message,
+ * which v1 peers are never sent: after the hello and on every change, each side tells its role
+ * and whether it refuses writes (read-only), so replicas redirect writes only to writable masters.
  */
 export const PROTOCOL = 'swarmkv/replication'
-export const VERSIONS: readonly number[] = [1]
+export const VERSIONS: readonly number[] = [1, 2]
+/** From this version on, a session sends a mode message (role and read-only) after the hello and on every change. */
+export const MODE_VERSION = 2
 
 /** A message larger than this closes the connection. */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -35,6 +40,8 @@ export interface HelloMessage {
 export interface OpsMessage { readonly ops: readonly Op[] }
 export interface AckMessage { readonly applied: VersionVector }
 export interface RoleMessage { readonly role: WireRole }
+/** v2: the sender's role and read-only switch, after the hello and whenever either changes. */
+export interface ModeMessage { readonly role: WireRole; readonly readOnly: boolean }
 
 /** A state transfer starts: the states that follow cover `applied`. */
 export interface StateBeginMessage { readonly applied: VersionVector }
@@ -146,6 +153,17 @@ export const roleMessageEncoding = bounded<RoleMessage>({
   preencode: (s, m) => roleEncoding.preencode(s, m.role),
   encode: (s, m) => roleEncoding.encode(s, m.role),
   decode: (s) => ({ role: roleEncoding.decode(s) })
+})
+
+export const modeMessageEncoding = bounded<ModeMessage>({
+  preencode: (s, m) => { roleEncoding.preencode(s, m.role); c.bool.preencode(s, m.readOnly) },
+  encode: (s, m) => { roleEncoding.encode(s, m.role); c.bool.encode(s, m.readOnly) },
+  decode(s) {
+    const role = roleEncoding.decode(s)
+    const flag = c.uint8.decode(s)
+    check(flag <= 1, 'read-only flag')
+    return { role, readOnly: flag === 1 }
+  }
 })
 
 const MAX_KEYS_PER_CHUNK = 65_536

@@ -16,7 +16,7 @@ async function simNode(net: MemoryNetwork, scheduler: SimScheduler, n: number, s
   await engine.open()
   const replicator = new Replicator({
     engine, transport: net.transport(id.keyPair.publicKey), secret, scheduler,
-    local: () => ({ nodeId: id.nodeId, role: 'master', region: 'r', httpUrl: `http://n${n}` })
+    local: () => ({ nodeId: id.nodeId, role: 'master', region: 'r', httpUrl: `http://n${n}`, readOnly: false })
   })
   await replicator.start()
   return { id, engine, replicator }

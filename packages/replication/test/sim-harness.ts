@@ -60,7 +60,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
     const transport = net.transport(id.keyPair.publicKey)
     const replicator = new Replicator({
       engine, transport, secret: SECRET, scheduler, compactIntervalMs: 0,
-      local: () => ({ nodeId: id.nodeId, role, region: 'sim', httpUrl: `http://sim-${i}` })
+      local: () => ({ nodeId: id.nodeId, role, region: 'sim', httpUrl: `http://sim-${i}`, readOnly: false })
     })
     nodes.push({ name: `${role}${i}`, role, nodeId: id.nodeId, publicKey: id.keyPair.publicKey, engine, replicator })
   }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CodecError, decode, encode, type Encoding } from '@swarmkv/core'
 import {
-  MAX_MESSAGE_BYTES, ackEncoding, authEncoding, chooseVersion, helloEncoding, opsEncoding, roleMessageEncoding
+  MAX_MESSAGE_BYTES, MODE_VERSION, VERSIONS, ackEncoding, authEncoding, chooseVersion, helloEncoding, modeMessageEncoding, opsEncoding, roleMessageEncoding
 } from '@swarmkv/replication'
 import { messages } from './wire-fixtures.js'
 
@@ -44,5 +44,29 @@ describe('wire format v1', () => {
   it('negotiates the highest common version', () => {
     expect(chooseVersion([1, 2, 3], [2, 3, 4])).toBe(3)
     expect(chooseVersion([1], [2])).toBeUndefined()
+  })
+})
+
+describe('wire format v2 (adds the mode message; every v1 message is unchanged, above)', () => {
+  const golden2 = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/wire-v2.json', import.meta.url)), 'utf8')) as Record<string, string>
+  const cases = { mode: { role: 'master', readOnly: true }, modeWritableReplica: { role: 'replica', readOnly: false } } as const
+
+  for (const [name, m] of Object.entries(cases)) {
+    it(`${name}: encodes to the golden bytes and decodes back`, () => {
+      expect(Buffer.from(encode(modeMessageEncoding, m)).toString('hex')).toBe(golden2[name])
+      expect(decode(modeMessageEncoding, Buffer.from(golden2[name]!, 'hex'))).toEqual(m)
+    })
+  }
+
+  it('refuses a bad flag, a bad role and trailing bytes', () => {
+    expect(() => decode(modeMessageEncoding, Buffer.from([0, 2]))).toThrow(CodecError)
+    expect(() => decode(modeMessageEncoding, Buffer.from([7, 0]))).toThrow(CodecError)
+    expect(() => decode(modeMessageEncoding, Buffer.from([0, 0, 0]))).toThrow(CodecError)
+  })
+
+  it('a v2 node offers v1 too, so it still talks to v1 peers', () => {
+    expect(VERSIONS).toEqual([1, 2])
+    expect(chooseVersion(VERSIONS, [1])).toBe(1)
+    expect(chooseVersion(VERSIONS, [1, 2])).toBe(MODE_VERSION)
   })
 })

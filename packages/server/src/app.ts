@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import { SwarmError } from '@swarmkv/core'
 import { DEFAULT_LIMITS, type Limits, type ServerDeps, type ServerOptions } from './options.js'
 import { errorHandler, sendError } from './http-errors.js'
@@ -10,6 +10,7 @@ import { registerAdminRoutes } from './routes/admin.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { makeAuthHook } from './auth.js'
 import { LoopDelay } from './loop-delay.js'
+import { NodeMetrics } from './metrics/node-metrics.js'
 
 /**
  * Builds the HTTP API over a node's engine. Never listens: the CLI does, tests use inject().
@@ -18,7 +19,9 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits }
   let open = true
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }) as { logger?: boolean | object },
+    // Request logs are optional (--log-requests); errors are logged either way (errorHandler).
+    logController: new LogController({ disableRequestLogging: opts.logRequests !== true }),
     ...(opts.tls !== undefined ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
     // Keys live in the path; the key limit is enforced by the route, not by the router.
     routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 64 },
@@ -31,10 +34,13 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
     }
   })
 
-  app.setErrorHandler(errorHandler)
+  app.setErrorHandler((err: FastifyError, req, reply) => errorHandler(err, req, reply, deps.problems))
   app.setNotFoundHandler((req, reply) => sendError(reply, SwarmError.notFound(`route ${req.method} ${req.url.split('?')[0]}`)))
   const loop = new LoopDelay()
-  app.addHook('onClose', async () => { open = false; loop.close() })
+  const metrics = new NodeMetrics(deps, { isOpen: () => open, loop: () => loop.window })
+  app.addHook('onClose', async () => { open = false; loop.close(); metrics.close() })
+  // A callback hook: an async one costs every request a promise.
+  app.addHook('onResponse', (req, reply, done) => { metrics.onResponse(req, reply); done() })
 
   if (opts.tokens !== undefined && opts.tokens.length > 0) app.addHook('onRequest', makeAuthHook(opts.tokens))
 
@@ -52,7 +58,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   void app.register(async (scope) => registerKvRoutes(scope, deps, limits))
   void app.register(async (scope) => registerDocRoutes(scope, deps, limits))
   registerBatchRoute(app, deps, limits)
-  registerOpsRoutes(app, deps, () => open, loop)
+  registerOpsRoutes(app, deps, () => open, metrics)
   registerAdminRoutes(app, deps)
   registerUiRoutes(app)
   return app

@@ -10,8 +10,15 @@ const OPEN_ROUTES = new Set(['/health', '/ready'])
 export function scopeFor(method: string, path: string): Scope | undefined {
   // The dashboard's files are open; its calls to the API carry the token like any client's.
   if (OPEN_ROUTES.has(path) || ((method === 'GET' || method === 'HEAD') && isUiPath(path))) return undefined
-  if (path.startsWith('/admin/') || path === '/metrics' || path === '/cluster') return path === '/cluster' ? 'read' : 'admin'
+  if (path === '/metrics') return 'metrics'
+  if (path === '/cluster') return 'read'
+  if (path.startsWith('/admin/')) return 'admin'
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write'
+}
+
+/** What a token may do beyond its own scopes: admin may scrape (a `metrics` token may only scrape). */
+function allows(scopes: ReadonlySet<Scope>, need: Scope): boolean {
+  return scopes.has(need) || (need === 'metrics' && scopes.has('admin'))
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
@@ -32,6 +39,6 @@ export function makeAuthHook(tokens: readonly AuthToken[]): (req: FastifyRequest
     const h = digest(m[1]!)
     const found = known.find((k) => timingSafeEqual(k.hash, h))
     if (found === undefined) throw new SwarmError('UNAUTHORIZED', 'unknown token')
-    if (!found.scopes.has(need)) throw new SwarmError('FORBIDDEN', `this token lacks the "${need}" scope`)
+    if (!allows(found.scopes, need)) throw new SwarmError('FORBIDDEN', `this token lacks the "${need}" scope`)
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, SwarmError, isSwarmError } from '@swarmkv/core'
+import { ErrorCode, SwarmError, isSwarmError, type Problems } from '@swarmkv/core'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 /** The one table from stable error codes to HTTP status. */
@@ -70,9 +70,11 @@ export function sendError(reply: FastifyReply, e: SwarmError): FastifyReply {
   return reply.status(STATUS_OF[e.code] ?? 500).type('application/json').send(body)
 }
 
-export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply, problems?: Problems): FastifyReply {
   const e = isSwarmError(err) ? err : fromFastify(err, req)
   if (e !== undefined) return sendError(reply, e)
-  req.log.error({ err }, 'unhandled error')
+  // Counted too (swarmkv_errors_total{where="http"}); the 500 also shows in the request histogram.
+  problems?.report('http', err, `unhandled error in ${req.method} ${req.routeOptions.url ?? req.url}`)
+  if (problems === undefined) req.log.error({ err }, 'unhandled error')
   return sendError(reply, new SwarmError(ErrorCode.INTERNAL, 'internal error'))
 }

@@ -1,5 +1,6 @@
-import type { NodeId } from '@swarmkv/core'
+import type { NodeId, Problems } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
+import type { FastifyBaseLogger } from 'fastify'
 
 export type Role = 'master' | 'replica'
 
@@ -25,9 +26,44 @@ export interface PeerView {
   readonly region: string
   readonly httpUrl: string
   readonly connected: boolean
+  /** Whether the peer refuses writes; null when it never said (an older peer). */
+  readonly readOnly: boolean | null
   readonly applied: Readonly<Record<string, number>>
-  readonly lagOps: number
+  /** Sending side: ops applied here that the peer has not acknowledged (grows while it is away). */
+  readonly lagOps: number | null
+  /** Age on this node's clock of the oldest write the peer lacks, ms; 0 when caught up; null unknown. */
   readonly lagMs: number | null
+  /** A state transfer or a large backlog is streaming to or from it. */
+  readonly catchingUp: boolean
+  /** The state transfer under way with it, as far as it got. */
+  readonly transfer: { readonly direction: 'sending' | 'receiving'; readonly startedAt: number; readonly keys: number; readonly bytes: number } | null
+  /** Since when it has been connected, or since when it has been gone (ms since the epoch, this node's clock). */
+  readonly since: number
+}
+
+/** Receiving side: how far this node is behind one origin (null: unknown, no peer connected). */
+export interface BehindView {
+  readonly origin: NodeId
+  readonly ops: number | null
+}
+
+/** Replication's counters, as /metrics shows them. */
+export interface ReplicationCounters {
+  readonly opsSent: number
+  readonly opsReceived: number
+  readonly authFailures: number
+  readonly malformedMessages: number
+  readonly protocolErrors: number
+  readonly sessionErrors: number
+  readonly streamErrors: number
+  readonly connections: number
+  readonly logGaps: number
+  readonly stateTransfersSent: number
+  readonly stateTransfersReceived: number
+  readonly stateTransferKeys: number
+  readonly stateTransferBytes: number
+  readonly tombstonesCollected: number
+  readonly compactions: number
 }
 
 /** What the server needs from replication (absent on a node that runs alone). */
@@ -35,11 +71,17 @@ export interface ClusterView {
   peers(): PeerView[]
   /** True once the node has joined the swarm. */
   joined(): boolean
-  /** Announces a role change to peers. */
-  setRole(role: Role): void
+  /** Receiving side lag, per origin. */
+  behind(): BehindView[]
+  /** Announces the node's role and read-only switch (read from NodeControl) to peers. */
+  announceMode(): void
   /** Resolves true once `count` nodes (this one included) have applied every dot, false on timeout. */
   waitReplicated(dots: ReadonlyArray<{ origin: NodeId; seq: number }>, count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }>
-  metrics(): Record<string, number>
+  readonly stats: ReplicationCounters
+  /** Known members (holding compaction back). */
+  readonly memberCount: number
+  /** Connections refused by the block list. */
+  rejectedPeers(): number
   /** Compacts the log now; resolves with the new floor. */
   compact(): Promise<Readonly<Record<string, number>>>
   /** Forgets a member that left for good (unblocks compaction). */
@@ -62,9 +104,18 @@ export interface ServerDeps {
   readonly httpUrl: string
   readonly control: NodeControl
   readonly cluster?: ClusterView | undefined
+  /** This build's version (package.json), shown by /health, /cluster and swarmkv_build_info. Default '0.0.0'. */
+  readonly version?: string
+  /** The data directory, whose free space /metrics shows. Default: none shown. */
+  readonly dataDir?: string
+  /** Keeps a role or read-only change for the next start (the CLI writes it to the data dir). */
+  readonly persistControl?: (c: NodeControl) => Promise<void>
+  /** Where errors handled without failing a request are logged and counted (swarmkv_errors_total). */
+  readonly problems?: Problems
 }
 
-export type Scope = 'read' | 'write' | 'admin'
+/** `metrics` may only scrape /metrics; `admin` may do everything. */
+export type Scope = 'read' | 'write' | 'admin' | 'metrics'
 
 /** A bearer token and what it may do. */
 export interface AuthToken {
@@ -78,6 +129,10 @@ export interface ServerOptions {
   readonly tokens?: readonly AuthToken[]
   /** Serve HTTPS with this certificate and key (PEM). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
-  /** Fastify logger setting. Default false. */
+  /** A pino logger for the app (Fastify's `loggerInstance`); default: Fastify's logger setting `logger`. */
+  readonly loggerInstance?: FastifyBaseLogger
+  /** Fastify logger setting, used without loggerInstance. Default false. */
   readonly logger?: boolean | object
+  /** Log every request (Fastify's request logs). Default false; errors are logged either way. */
+  readonly logRequests?: boolean
 }

@@ -11,7 +11,8 @@ describe('bearer-token auth', () => {
       tokens: [
         { token: 'reader-secret', scopes: ['read'] },
         { token: 'writer-secret', scopes: ['read', 'write'] },
-        { token: 'admin-secret', scopes: ['admin'] }
+        { token: 'admin-secret', scopes: ['admin'] },
+        { token: 'scraper-secret', scopes: ['metrics'] }
       ]
     })
   })
@@ -42,5 +43,16 @@ describe('bearer-token auth', () => {
     expect((await n.app.inject({ method: 'PATCH', url: '/docs/d', payload: '{"a":1}', headers: { ...bearer('writer-secret'), 'content-type': 'application/merge-patch+json' } })).statusCode).toBe(200)
     expect((await n.app.inject({ method: 'GET', url: '/metrics', headers: bearer('admin-secret') })).statusCode).toBe(200)
     expect((await n.app.inject({ method: 'POST', url: '/admin/compact', headers: bearer('admin-secret') })).statusCode).toBe(200)
+  })
+
+  it('a metrics token may scrape /metrics and nothing else; admin may scrape too; read may not', async () => {
+    expect((await n.app.inject({ method: 'GET', url: '/metrics', headers: bearer('scraper-secret') })).statusCode).toBe(200)
+    expect((await n.app.inject({ method: 'GET', url: '/metrics', headers: bearer('admin-secret') })).statusCode).toBe(200)
+    const reader = await n.app.inject({ method: 'GET', url: '/metrics', headers: bearer('reader-secret') })
+    expect(reader.statusCode).toBe(403)
+    expect(reader.json()).toMatchObject({ error: 'FORBIDDEN' })
+    expect((await n.app.inject({ method: 'GET', url: kv('k'), headers: bearer('scraper-secret') })).statusCode).toBe(403)
+    expect((await n.app.inject({ method: 'GET', url: '/cluster', headers: bearer('scraper-secret') })).statusCode).toBe(403)
+    expect((await n.app.inject({ method: 'POST', url: '/admin/compact', headers: bearer('scraper-secret') })).statusCode).toBe(403)
   })
 })

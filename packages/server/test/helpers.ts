@@ -15,7 +15,7 @@ export async function makeNode(opts: ServerOptions = {}) {
   const engine = new Engine(store, { nodeId: NODE, clock: new HybridClock() })
   await engine.open()
   const control: NodeControl = { role: 'master', readOnly: false }
-  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control }, opts)
+  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control, dataDir: dir, version: '0.0.0-test' }, opts)
   await app.ready()
   return {
     app, engine, control, dir,

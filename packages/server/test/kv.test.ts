@@ -126,7 +126,7 @@ describe('register API', () => {
   })
 
   it('health, ready, cluster and metrics answer', async () => {
-    expect((await n.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' })
+    expect((await n.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok', version: '0.0.0-test' })
     expect((await n.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200)
     await n.app.inject({ method: 'PUT', url: kv('m'), payload: 'v' })
     const cluster = (await n.app.inject({ method: 'GET', url: '/cluster' })).json()

@@ -3,7 +3,7 @@ import { kv, makeNode } from './helpers.js'
 
 type Node = Awaited<ReturnType<typeof makeNode>>
 
-const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"=.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"=.*+?()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
 
 describe('/metrics', () => {
   let n: Node
@@ -31,11 +31,55 @@ describe('/metrics', () => {
     const read = async () => (await n.app.inject({ method: 'GET', url: '/metrics' })).body
     const before = await read()
     expect(before).toMatch(/^# TYPE process_resident_memory_bytes gauge$/m)
-    expect(metric(before, 'process_resident_memory_bytes')).toBeGreaterThanOrEqual(metric(before, 'nodejs_heap_used_bytes'))
-    expect(metric(before, 'nodejs_heap_total_bytes')).toBeGreaterThanOrEqual(metric(before, 'nodejs_heap_used_bytes'))
+    expect(metric(before, 'process_resident_memory_bytes')).toBeGreaterThanOrEqual(metric(before, 'nodejs_heap_size_used_bytes'))
+    expect(metric(before, 'nodejs_heap_size_total_bytes')).toBeGreaterThanOrEqual(metric(before, 'nodejs_heap_size_used_bytes'))
     const held = new Uint8Array(64 * 1024 * 1024).fill(1)
     const after = await read()
     expect(metric(after, 'nodejs_external_memory_bytes') - metric(before, 'nodejs_external_memory_bytes')).toBeGreaterThanOrEqual(60 * 1024 * 1024)
     expect(held[held.length - 1]).toBe(1)
+  })
+
+  it('times requests by route pattern, method and status, and counts siblings per read', async () => {
+    await n.app.inject({ method: 'PUT', url: kv('a'), payload: 'x' })
+    await n.app.inject({ method: 'GET', url: kv('a') })
+    await n.app.inject({ method: 'GET', url: kv('a') })
+    await n.app.inject({ method: 'GET', url: kv('missing') })
+    await n.app.inject({ method: 'GET', url: '/nowhere' })
+    const text = (await n.app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="PUT",status="200"}')).toBe(1)
+    expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="GET",status="200"}')).toBe(2)
+    expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="GET",status="404"}')).toBe(1)
+    expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}')).toBe(1)
+    expect(metric(text, 'swarmkv_read_siblings_count')).toBe(2)
+    expect(metric(text, 'swarmkv_read_siblings_bucket{le="1"}')).toBe(2)
+  })
+
+  it('shows commit and fsync latencies, commit sizes, the build and the node\'s state', async () => {
+    await n.app.inject({ method: 'POST', url: '/batch', payload: { ops: [{ op: 'put', key: 'a', value: 'x' }, { op: 'put', key: 'b', value: 'y' }] } })
+    const text = (await n.app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(metric(text, 'swarmkv_commit_duration_seconds_count')).toBeGreaterThanOrEqual(1)
+    expect(metric(text, 'swarmkv_fsync_duration_seconds_count')).toBeGreaterThanOrEqual(1)
+    expect(metric(text, 'swarmkv_commit_ops_sum')).toBe(2)
+    expect(metric(text, 'swarmkv_build_info{version="0.0.0-test"}')).toBe(1)
+    expect(metric(text, 'swarmkv_ready')).toBe(1)
+    expect(metric(text, 'swarmkv_role{role="master"}')).toBe(1)
+    expect(metric(text, 'swarmkv_read_only')).toBe(0)
+    expect(metric(text, 'swarmkv_log_ops')).toBe(2)
+    expect(metric(text, 'swarmkv_data_dir_free_bytes')).toBeGreaterThan(0)
+    expect(metric(text, 'swarmkv_data_dir_size_bytes')).toBeGreaterThanOrEqual(metric(text, 'swarmkv_data_dir_free_bytes'))
+    expect(text).toMatch(/^process_cpu_seconds_total /m)
+  })
+
+  it('keeps each app\'s registry its own', async () => {
+    const other = await makeNode()
+    try {
+      await n.app.inject({ method: 'PUT', url: kv('a'), payload: 'x' })
+      const mine = (await n.app.inject({ method: 'GET', url: '/metrics' })).body
+      const theirs = (await other.app.inject({ method: 'GET', url: '/metrics' })).body
+      expect(metric(mine, 'swarmkv_local_ops_total')).toBe(1)
+      expect(metric(theirs, 'swarmkv_local_ops_total')).toBe(0)
+    } finally {
+      await other.close()
+    }
   })
 })

@@ -19,6 +19,8 @@ export interface Pending {
   readonly below: Pending | undefined
   /** Set when this batch's commit failed: a batch built on it is void. */
   failure: unknown
+  /** When its first request was merged (the engine's monotonic clock, ms): commit latencies count from here. */
+  readonly openedAt: number
 }
 
 /** What reads see of a batch before its commit: some key states, and the applied vector they complete. */

@@ -1,5 +1,5 @@
 import {
-  Automerge as A, EMPTY_REGISTER, SwarmError, vvGet,
+  Automerge as A, EMPTY_REGISTER, Problems, SwarmError, vvGet,
   type Dot, type HybridClock, type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
@@ -36,7 +36,27 @@ export interface EngineOptions {
   readonly maxDocBytes?: number
   /** Where the engine's timer runs (a simulation passes its own). Default: unref'd real timers. */
   readonly timers?: Timers
+  /** Where errors handled in the background are logged and counted. Default: a silent one. */
+  readonly problems?: Problems
+  /** A monotonic clock in ms for the commit timings. Default performance.now. */
+  readonly now?: () => number
 }
+
+/** One landed commit, as /metrics shows it. */
+export interface CommitTiming {
+  /** Ops the commit appended to the log (local and replicated). */
+  readonly ops: number
+  /** Requests (jobs) it answered. */
+  readonly jobs: number
+  /** From the batch being opened (its first request merged) to the commit landing, ms. */
+  readonly commitMs: number
+  /** The store's write of the batch alone, ms: with `synced`, the LevelDB write and its fsync. */
+  readonly storeMs: number
+  /** Whether that store write was synced to disk (--fsync batch or always). */
+  readonly synced: boolean
+}
+
+export type CommitTimingListener = (t: CommitTiming) => void
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): { cancel(): void }
@@ -93,9 +113,13 @@ export class Engine {
   private readonly waiters = new DotWaiters((d) => this.hasApplied(d))
   private listeners = new Set<CommitListener>()
   private readonly tombstones = new TombstoneIndex()
+  private readonly problems: Problems
+  private readonly now: () => number
   private closed = false
   /** Counters for /metrics. */
   readonly stats = { commits: 0, localOps: 0, remoteOps: 0, duplicateOps: 0, failedCommits: 0 }
+
+  private readonly timingListeners = new Set<CommitTimingListener>()
 
   constructor(private readonly store: Store, opts: EngineOptions) {
     this.nodeId = opts.nodeId
@@ -105,6 +129,8 @@ export class Engine {
     this.maxBatchJobs = opts.maxBatchJobs ?? 1024
     this.maxDocBytes = opts.maxDocBytes ?? 16 * 1024 * 1024
     this.timers = opts.timers ?? realTimers
+    this.problems = opts.problems ?? new Problems()
+    this.now = opts.now ?? (() => performance.now())
     // Every document dropped from memory is freed: Automerge memory lives outside the JS heap.
     this.docs = new Lru(opts.docCacheEntries ?? 1000, (_k, e) => freeDoc(e.doc))
   }
@@ -130,6 +156,8 @@ export class Engine {
 
   get seq(): Seq { return this.meta.seq }
   get refusedStamps(): number { return this.clock.refusedStamps }
+  /** Keys known to hold a tombstone sibling, waiting for collection (all of them once a first collection has scanned the store). */
+  get tombstonesPending(): number { return this.tombstones.size }
   /** What this node has durably applied: what it tells peers and compacts by. */
   get applied(): VersionVector { return this.meta.applied }
   /** Per origin, the log has no op at or below this seq: a peer that needs one gets a state transfer. */
@@ -185,6 +213,12 @@ export class Engine {
     // The ops go after the commit, beside later writes; the caller gets them gone.
     await this.clearing
     return done
+  }
+
+  /** Tells `listener` the sizes and timings of every landed commit (for /metrics). */
+  onCommitTiming(listener: CommitTimingListener): () => void {
+    this.timingListeners.add(listener)
+    return () => this.timingListeners.delete(listener)
   }
 
   onCommit(listener: CommitListener): () => void {
@@ -350,7 +384,7 @@ export class Engine {
       committed: (k) => base.get(k) ?? EMPTY_REGISTER,
       committedDoc: (k) => this.docs.get(k) ?? docBase.get(k)!
     })
-    return { batch, base, docBase, late: new Set(), shown: new Set(), published: 0, below: this.inflight, failure: undefined }
+    return { batch, base, docBase, late: new Set(), shown: new Set(), published: 0, below: this.inflight, failure: undefined, openedAt: this.now() }
   }
 
   /**
@@ -399,8 +433,12 @@ export class Engine {
     const docs = batch.docWrites()
     if (batch.changed) {
       const meta = batch.meta
+      const synced = this.fsync !== 'off'
+      const started = this.now()
       try {
-        await this.store.commit({ registers: [...batch.overlay], docs: docs.writes, log: batch.log, meta }, { sync: this.fsync !== 'off' })
+        await this.store.commit({ registers: [...batch.overlay], docs: docs.writes, log: batch.log, meta }, { sync: synced })
+        const landed = this.now()
+        for (const l of this.timingListeners) l({ ops: batch.log.length, jobs: batch.succeeded.length, commitMs: landed - p.openedAt, storeMs: landed - started, synced })
       } catch (err) {
         if (this.inflight === p) this.inflight = undefined
         p.failure = err
@@ -453,7 +491,8 @@ export class Engine {
   }
 
   private async clearLogs(clears: ReadonlyArray<readonly [NodeId, Seq, Seq]>): Promise<void> {
-    for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(() => {})
+    // The floor is already committed: ops left behind are only space, cleared by the next compaction.
+    for (const [o, from, to] of clears) await this.store.clearLog(o, from, to).catch(this.problems.catcher('log-clear', 'dropping compacted log ops failed'))
   }
 
   /**

@@ -1,5 +1,5 @@
 export type { Store, NodeMeta, CommitBatch, ListOptions, DocRecord, DocWrite, StoreSnapshot } from './store.js'
 export { LevelStore } from './level-store.js'
 export { MemoryStore } from './memory-store.js'
-export type { FsyncMode, LocalWrite, WriteResult, EngineOptions, CommitListener, DocMutation, DocResult, Timers, StateTransfer } from './engine.js'
+export type { FsyncMode, LocalWrite, WriteResult, EngineOptions, CommitListener, CommitTiming, CommitTimingListener, DocMutation, DocResult, Timers, StateTransfer } from './engine.js'
 export { Engine, ApplyError, FSYNC_MODES } from './engine.js'

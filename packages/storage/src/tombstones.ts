@@ -16,6 +16,8 @@ export class TombstoneIndex {
   private readonly keys = new Set<string>()
   private scanned = false
 
+  get size(): number { return this.keys.size }
+
   /** Notes the committed state of `key`. */
   note(key: string, state: RegisterState): void {
     if (hasTombstone(state)) this.keys.add(key)

@@ -13,6 +13,7 @@ export const SWARMKV_BIN = resolve(fileURLToPath(import.meta.url), '../../../cli
 
 export interface NodeSpec {
   readonly name: string
+  /** Passed as --role; without it the node takes the role kept in its data dir (a new one: master). */
   readonly role?: 'master' | 'replica'
   readonly region?: string
   readonly fsync?: 'always' | 'batch' | 'off'
@@ -32,8 +33,14 @@ export interface ClusterOptions {
 }
 
 export interface ClusterView {
-  self: { nodeId: string; role: string; seq: number; applied: Record<string, number>; publicKey: string | null }
-  peers: Array<{ nodeId: string; role: string; connected: boolean; applied: Record<string, number>; lagOps: number; httpUrl: string }>
+  self: {
+    nodeId: string; role: string; readOnly: boolean; version: string; seq: number; applied: Record<string, number>; publicKey: string | null
+    behind: Array<{ origin: string; ops: number | null }>
+  }
+  peers: Array<{
+    nodeId: string; role: string; region: string; connected: boolean; readOnly: boolean | null; applied: Record<string, number>
+    lagOps: number | null; lagMs: number | null; catchingUp: boolean; httpUrl: string
+  }>
 }
 
 /** One swarmkv node process: its ports and data dir stay the same across restarts. */
@@ -67,7 +74,7 @@ export class NodeProcess {
     if (this.running) throw new Error(`${this.spec.name} is already running`)
     this.log ??= createWriteStream(this.logFile, { flags: 'a' })
     const args = [
-      SWARMKV_BIN, 'start', '--role', this.spec.role ?? 'master', '--http', `127.0.0.1:${this.httpPort}`,
+      SWARMKV_BIN, 'start', ...(this.spec.role !== undefined ? ['--role', this.spec.role] : []), '--http', `127.0.0.1:${this.httpPort}`,
       '--data', this.dataDir, '--region', this.spec.region ?? 'r1', '--fsync', this.spec.fsync ?? 'batch',
       // Compaction (and tombstone collection) only when a test asks for it: POST /admin/compact.
       '--dht-port', String(this.dhtPort), '--compact-interval', '0', ...this.commonArgs(), ...(this.spec.secret !== undefined ? ['--secret', this.spec.secret] : []),
@@ -93,6 +100,17 @@ export class NodeProcess {
     if (!this.running) return
     this.child?.kill('SIGTERM')
     await this.exited
+  }
+
+  /** Freezes the process (SIGSTOP): its connections stay open and nothing it does moves. */
+  pause(): void {
+    if (!this.running) throw new Error(`${this.spec.name} is not running`)
+    this.child?.kill('SIGSTOP')
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT')
   }
 
   /** Crash (SIGKILL): nothing is flushed, nothing is closed. */

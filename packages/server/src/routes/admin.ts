@@ -11,7 +11,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
   }, async (req) => {
     const { role } = req.body as { role: Role }
     deps.control.role = role
-    deps.cluster?.setRole(role)
+    await deps.persistControl?.(deps.control)
+    deps.cluster?.announceMode()
+    req.log.info({ role }, 'role changed')
     return { role }
   })
 
@@ -37,6 +39,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
   }, async (req) => {
     const { readOnly } = req.body as { readOnly: boolean }
     deps.control.readOnly = readOnly
+    await deps.persistControl?.(deps.control)
+    deps.cluster?.announceMode()
+    req.log.info({ readOnly }, 'read-only switched')
     return { readOnly }
   })
 }

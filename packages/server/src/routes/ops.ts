@@ -1,14 +1,14 @@
 import { SwarmError, formatVV } from '@swarmkv/core'
 import type { FastifyInstance } from 'fastify'
 import type { ServerDeps } from '../options.js'
-import { renderMetrics } from '../metrics.js'
-import type { LoopDelay } from '../loop-delay.js'
+import type { NodeMetrics } from '../metrics/node-metrics.js'
 
 /** Health, readiness, cluster view, digest and metrics. */
-export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen: () => boolean, loop: LoopDelay): void {
+export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen: () => boolean, metrics: NodeMetrics): void {
   const { engine } = deps
+  const version = deps.version ?? '0.0.0'
 
-  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/health', async () => ({ status: 'ok', version }))
 
   app.get('/ready', async (_req, reply) => {
     const joined = deps.cluster === undefined || deps.cluster.joined()
@@ -23,7 +23,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen
     return {
       self: {
         nodeId: deps.nodeId, publicKey: deps.publicKey ?? null, role: deps.control.role, readOnly: deps.control.readOnly, region: deps.region,
-        httpUrl: deps.httpUrl, seq: engine.seq, applied, context: formatVV(applied)
+        httpUrl: deps.httpUrl, version, seq: engine.seq, applied, context: formatVV(applied),
+        behind: deps.cluster?.behind() ?? []
       },
       peers: deps.cluster?.peers() ?? []
     }
@@ -35,6 +36,6 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ServerDeps, isOpen
   })
 
   app.get('/metrics', async (_req, reply) => {
-    return reply.type('text/plain; version=0.0.4').send(renderMetrics(deps, loop.window))
+    return reply.type(metrics.registry.contentType).send(await metrics.metrics())
   })
 }
