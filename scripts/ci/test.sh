@@ -33,6 +33,10 @@ run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts pa
 run_tier browser bash -c 'scripts/ci/ensure-debs.sh chromium curl && tsc -b && vitest run -c vitest.browser.config.ts'
 # Inter-region delay (netem or NFQUEUE) between two namespaces: scripts/wan-delay/check.sh.
 run_tier wan-delay bash scripts/wan-delay/check.sh
+# Real processes: lag of stopped and paused replicas, roles and read-only across restarts (issue 13).
+run_tier obs vitest run --config vitest.obs.config.ts
+# promtool over the rules, their tests, and the /metrics of real nodes of every role.
+run_tier monitoring bash scripts/ci/monitoring.sh
 
 echo
 if [ ${#skipped[@]} -gt 0 ]; then
