@@ -62,6 +62,10 @@ describe('the dashboard with auth on', () => {
     await page.locator('#admin-result [data-outcome="refused"]', { hasText: 'read-only' }).waitFor({ timeout: 10_000 })
     const view = JSON.parse((await curl('-H', `authorization: Bearer ${READER}`, `${m1.url}/cluster`)).body)
     expect(view.self).toMatchObject({ role: 'master', readOnly: false })
+    // /metrics is not for a read token either: the overview says why its rates are empty.
+    await page.goto(`${m1.url}/ui#overview`)
+    await page.locator('.tiles-note', { hasText: 'Rates need a token that may read /metrics' }).waitFor({ timeout: 5000 })
+    expect(await page.locator('[data-tile="writes"] .tile-value').innerText()).toBe('—')
     // The token is in this tab's sessionStorage, nowhere that outlives it.
     expect(await page.evaluate(() => [sessionStorage.getItem('swarmkv.token'), localStorage.length, document.cookie])).toEqual([READER, 0, ''])
     // Sign out forgets it.
@@ -71,7 +75,7 @@ describe('the dashboard with auth on', () => {
     await page.close()
   })
 
-  it('with the admin token the same action goes through', async () => {
+  it('with the admin token the same actions go through', async () => {
     const page = await browser.page(`${m1.url}/ui#admin`)
     await signIn(page, ADMIN)
     await page.click('button[data-action="read-only"]')
@@ -79,6 +83,8 @@ describe('the dashboard with auth on', () => {
     await page.locator('#node-summary .badge', { hasText: 'read-only' }).waitFor({ timeout: 5000 })
     const view = JSON.parse((await curl('-H', `authorization: Bearer ${READER}`, `${m1.url}/cluster`)).body)
     expect(view.self.readOnly).toBe(true)
+    await page.click('button[data-action="compact"]')
+    await page.locator('#admin-result [data-outcome="ok"]', { hasText: 'compact: done {"floor":' }).waitFor({ timeout: 10_000 })
     await page.close()
   })
 })
