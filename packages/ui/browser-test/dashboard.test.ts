@@ -15,8 +15,16 @@ const NODES = [
   { name: 'r2', role: 'replica', region: 'us-east' }
 ] as const
 
+/** "Within a few seconds": the page polls every 2 s; a stopped node closes its connections as it exits. */
+const BROKEN_WITHIN_MS = 10_000
+
 const card = (id: string) => `[data-node="${id}"]`
 const kv = (n: NodeProcess, key: string) => `${n.url}/kv/${encodeURIComponent(key)}`
+
+async function lagOps(page: Page, id: string): Promise<number> {
+  const text = await page.locator(`${card(id)} [data-fig="lag-ops"]`).innerText()
+  return Number(text.replace(/[^0-9.]/g, ''))
+}
 
 describe('the dashboard on a live cluster', () => {
   let cluster: Cluster
@@ -95,6 +103,38 @@ describe('the dashboard on a live cluster', () => {
     expect(context).toContain(`${m1.nodeId}:`)
     expect(context).toContain(`${m2.nodeId}:`)
     await page.screenshot({ path: join(shots, 'ui-keys.png') })
+  })
+
+  it('stopping a replica turns its link broken within a few seconds, and its lag rises', async () => {
+    const m1 = node('m1')
+    const r2 = node('r2')
+    await page.goto(`${m1.url}/ui#overview`)
+    await r2.stop()
+    const t0 = Date.now()
+    await page.locator(`${card(r2.nodeId)}[data-link="broken"]`).waitFor({ timeout: BROKEN_WITHIN_MS })
+    const brokenAfter = Date.now() - t0
+    process.stderr.write(`link to the stopped replica shown broken after ${brokenAfter} ms\n`)
+
+    for (let i = 0; i < 20; i++) await fetch(kv(m1, `while-away/${i}`), { method: 'PUT', body: 'x' })
+    const first = await waitUntil('lag of 20 ops or more', async () => { const v = await lagOps(page, r2.nodeId); return v >= 20 ? v : undefined }, 10_000, 200)
+    for (let i = 20; i < 40; i++) await fetch(kv(m1, `while-away/${i}`), { method: 'PUT', body: 'x' })
+    const second = await waitUntil('the lag to rise by 20', async () => { const v = await lagOps(page, r2.nodeId); return v >= first + 20 ? v : undefined }, 10_000, 200)
+    expect(second).toBeGreaterThan(first)
+    // The other links stay up.
+    for (const name of ['m2', 'r1']) expect(await page.locator(card(node(name).nodeId)).getAttribute('data-link'), name).toBe('connected')
+    await page.waitForTimeout(4000)
+    await page.screenshot({ path: join(shots, 'ui-broken-link.png') })
+
+
+    // Forget it from the page (two clicks), then let it come back: it is welcomed again.
+    await page.goto(`${m1.url}/ui#admin`)
+    await page.click(`button[data-action="forget"][data-member="${r2.nodeId}"]`)
+    await page.click(`button[data-action="forget-confirm"][data-member="${r2.nodeId}"]`)
+    await page.locator('#admin-result [data-outcome="ok"]', { hasText: `forget ${r2.nodeId.slice(0, 8)}: done` }).waitFor({ timeout: 10_000 })
+    await page.goto(`${m1.url}/ui#overview`)
+    await r2.start()
+    await page.locator(`${card(r2.nodeId)}[data-link="connected"]`).waitFor({ timeout: 30_000 })
+    await waitUntil('the restarted replica to catch up', async () => (await lagOps(page, r2.nodeId)) === 0, 30_000, 200)
   })
 
   it('reconnects by itself when its own node restarts', async () => {

@@ -52,6 +52,10 @@ describe('parseProm', () => {
   it('leaves a figure unknown when the node does not publish it', () => {
     expect(totalsOf(parseProm('swarmkv_commits_total 3\n'))).toEqual({})
   })
+
+  it('counts 0 writes and reads when the node counts requests but none on data routes yet', () => {
+    expect(totalsOf(parseProm('swarmkv_http_request_duration_seconds_count{route="/cluster",method="GET",status="200"} 4\n'))).toEqual({ writes: 0, reads: 0 })
+  })
 })
 
 describe('rate', () => {

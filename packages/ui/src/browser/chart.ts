@@ -30,6 +30,7 @@ export interface ChartOptions {
 }
 
 const DEFAULT_HEIGHT = 128
+const MIN_SPAN_S = 60
 
 /**
  * A live uPlot line chart over a History. uPlot fixes its series at construction, so the chart
@@ -65,7 +66,8 @@ export class LiveChart {
       ...this.size(),
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(this.opts.minMax, max * 1.15)] } },
+      // At least a minute on the x axis: a few seconds of data would get sub-second ticks.
+      scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - MIN_SPAN_S), max] }, y: { range: (_u, _min, max) => [0, Math.max(this.opts.minMax, max * 1.15)] } },
       axes: [
         { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#e2e8f0' } },
         { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#e2e8f0' }, size: 64, values: (u, vs) => vs.map((v) => fmt(u, v)) }

@@ -35,10 +35,11 @@ export function totalsOf(samples: readonly Sample[]): Partial<Record<keyof Total
       case 'swarmkv_http_request_duration_seconds_count': {
         const route = s.labels.route ?? ''
         const method = (s.labels.method ?? '').toUpperCase()
-        if (!DATA_ROUTE.test(route)) break
-        // Once the node counts requests, a kind it has not seen yet is 0, not unknown.
-        add('writes', WRITE_METHODS.has(method) ? s.value : 0)
-        add('reads', READ_METHODS.has(method) ? s.value : 0)
+        // A node that counts requests (the dashboard's own polls are some) has seen none of a
+        // kind until that kind's series appears: 0, not unknown.
+        const data = DATA_ROUTE.test(route)
+        add('writes', data && WRITE_METHODS.has(method) ? s.value : 0)
+        add('reads', data && READ_METHODS.has(method) ? s.value : 0)
         break
       }
       case 'swarmkv_read_siblings_count': add('registerReads', s.value); break

@@ -23,7 +23,7 @@ export function renderStats(el: HTMLElement, s: Stats): void {
   fill(el,
     tile('writes', 'writes', num(s.writesPerSec, '/s'), 'kv · docs · batch'),
     tile('reads', 'reads', num(s.readsPerSec, '/s'), 'kv · docs'),
-    tile('conflicts', 'conflicts', num(s.conflictsPerSec, '/s'), `reads with siblings · ${num(s.conflictsTotal)} so far · ${num(s.meanSiblings)} siblings/read`),
+    tile('conflicts', 'conflicts', num(s.conflictsPerSec, '/s'), `reads with >1 sibling: ${num(s.conflictsTotal)} so far, mean ${num(s.meanSiblings)}`),
     tile('peers', 'peers linked', `${s.connected} / ${s.peers}`, s.connected < s.peers ? 'some links are broken' : 'every link up'),
     s.metricsNote === null ? null : h('p', { class: 'tiles-note' }, s.metricsNote))
 }
