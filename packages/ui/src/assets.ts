@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 /** Where every node serves the dashboard. */
 export const UI_BASE = '/ui'
 
-/** One file of the dashboard, read into memory: the whole page is about 100 KB. */
+/** One file of the dashboard, read into memory: the whole page, uPlot included, is about 250 KB. */
 export interface UiAsset {
   /** The URL path, under UI_BASE (`/ui`, `/ui/app.css`, `/ui/js/app.js`). */
   readonly path: string
