@@ -149,7 +149,7 @@ describe('the dashboard on a live cluster', () => {
     await page.locator(card(m1.nodeId)).waitFor()
   })
 
-  it('promoting the replica from its page changes its role everywhere', async () => {
+  it('promoting the replica from its page changes its role everywhere; its read-only state shows on the others\' pages', async () => {
     const r1 = node('r1')
     const own = await browser.page(`${r1.url}/ui#admin`)
     const button = own.locator('button[data-action="role"]')
@@ -165,6 +165,16 @@ describe('the dashboard on a live cluster', () => {
     }, 15_000, 200)
     await page.locator(`section.region[data-region="eu-west"] ${card(r1.nodeId)}[data-role="master"]`).waitFor({ timeout: 10_000 })
     expect((await r1.cluster()).self.role).toBe('master')
+
+    // Read-only from its page: the other nodes' pages show it on its card.
+    await own.click('button[data-action="read-only"]')
+    await own.locator('#admin-result [data-outcome="ok"]', { hasText: 'read-only on' }).waitFor({ timeout: 10_000 })
+    const r1card = page.locator(`${card(r1.nodeId)}[data-read-only="true"]`)
+    await r1card.waitFor({ timeout: 10_000 })
+    expect(await r1card.locator('.badge', { hasText: 'read-only' }).count()).toBe(1)
+    expect(await r1card.locator('dd[title]').innerText()).toBe('refused')
+    await own.click('button[data-action="read-only"]')
+    await page.locator(`${card(r1.nodeId)}[data-read-only="false"]`).waitFor({ timeout: 10_000 })
     await own.close()
   })
 })
