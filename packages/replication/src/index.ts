@@ -8,7 +8,8 @@ export {
   PROTOCOL, VERSIONS, MODE_VERSION, MAX_MESSAGE_BYTES, authEncoding, helloEncoding, opsEncoding, ackEncoding, roleMessageEncoding,
   modeMessageEncoding, chooseVersion
 } from './wire.js'
-export type { LocalInfo, TransferProgress } from './session.js'
+export type { LocalInfo } from './session.js'
+export type { TransferProgress } from './transfer-tracker.js'
 export { CommitTimes, DEFAULT_COMMIT_TIMES_BYTES, DEFAULT_CHECKPOINT_SPACING_MS } from './commit-times.js'
 export type { PeerLag, Behind } from './lag.js'
 export { peerLag, behindOrigins } from './lag.js'

@@ -1,7 +1,8 @@
 import type { NodeId, VersionVector } from '@swarmkv/core'
 import type { CommitTimes } from './commit-times.js'
 import { peerLag } from './lag.js'
-import type { PeerSession, TransferProgress } from './session.js'
+import type { PeerSession } from './session.js'
+import type { TransferProgress } from './transfer-tracker.js'
 import type { HelloMessage, WireRole } from './wire.js'
 
 /** A connected peer this many ops behind is catching up (a backlog streams, not a trickle). */
@@ -43,8 +44,8 @@ export function liveInfo(s: PeerSession, applied: VersionVector, times: CommitTi
   return {
     nodeId: s.nodeId, role: r.role, region: r.region, httpUrl: r.httpUrl, connected: true, readOnly: s.remoteReadOnly,
     applied: s.peerApplied, lagOps: lag.ops, lagMs: lag.ms,
-    catchingUp: s.transfer !== undefined || lag.ops >= CATCHING_UP_OPS,
-    transfer: s.transfer === undefined ? null : { ...s.transfer },
+    catchingUp: s.transfers.current !== undefined || lag.ops >= CATCHING_UP_OPS,
+    transfer: s.transfers.current === undefined ? null : { ...s.transfers.current },
     since: since ?? now
   }
 }

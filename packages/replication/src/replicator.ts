@@ -29,6 +29,8 @@ export interface ReplicatorOptions {
   readonly log?: Logger
   /** Where background errors are logged and counted. Default: one of its own over `log`. */
   readonly problems?: Problems
+  /** Protocol versions offered. Default VERSIONS (wire.ts); a test offers [1] to stand for an older node. */
+  readonly protocolVersions?: readonly number[]
 }
 
 const DEFAULT_FORWARD_DELAY_MS = 200
@@ -197,6 +199,7 @@ export class Replicator {
       stats: this.stats,
       scheduler: this.scheduler,
       log: this.log,
+      ...(this.opts.protocolVersions !== undefined ? { versions: this.opts.protocolVersions } : {}),
       source: { read: (origin, from, limit) => this.read(origin, from, limit) },
       forwardable: (origin) => this.gate.limit(origin, vvGet(this.engine.applied, origin))
     }, {

@@ -1,5 +1,4 @@
 import Protomux, { type Channel, type Message } from 'protomux'
-import * as c from 'compact-encoding'
 import {
   CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
   type Logger, type NodeId, type Op, type Seq, type VersionVector
@@ -15,6 +14,7 @@ import {
 } from './wire.js'
 import { sizeOf } from './recent-ops.js'
 import { stateChunks } from './state-transfer.js'
+import { TransferTracker, chunkBytes } from './transfer-tracker.js'
 import type { ReplicationStats } from './stats.js'
 
 /** Ops read from the log per message, at most. */
@@ -30,8 +30,6 @@ const ACK_DELAY_MS = 5
 const HANDSHAKE_TIMEOUT_MS = 5_000
 /** A peer proves the secret in about 100 bytes; one sending more first is not speaking the protocol. */
 const MAX_BYTES_BEFORE_AUTH = 1024
-/** A state transfer in progress logs how far it got this often. */
-const TRANSFER_PROGRESS_LOG_MS = 5_000
 
 export interface LocalInfo {
   readonly nodeId: NodeId
@@ -40,14 +38,6 @@ export interface LocalInfo {
   readonly httpUrl: string
   /** A master that refuses writes (announced to v2 peers). */
   readonly readOnly: boolean
-}
-
-/** A state transfer to or from the peer, as far as it got. */
-export interface TransferProgress {
-  readonly direction: 'sending' | 'receiving'
-  readonly startedAt: number
-  keys: number
-  bytes: number
 }
 
 export interface OpSource {
@@ -64,6 +54,8 @@ export interface SessionDeps {
   readonly stats: ReplicationStats
   readonly scheduler: Scheduler
   readonly log: Logger
+  /** Protocol versions offered. Default VERSIONS; tests offer [1] to stand for a node of an older release. */
+  readonly versions?: readonly number[]
 }
 
 export interface SessionEvents {
@@ -80,17 +72,6 @@ class AuthFailure extends Error {
     super(message)
     this.name = 'AuthFailure'
   }
-}
-
-/** Encoded size of a state chunk, in bytes. */
-function chunkBytes(m: StateChunkMessage): number {
-  const st = c.state()
-  stateChunkEncoding.preencode(st, m)
-  return st.end
-}
-
-function rate(bytes: number, ms: number): number | null {
-  return ms > 0 ? Math.round((bytes * 1000) / ms) : null
 }
 
 /** A protocol violation by the peer: the connection is closed and the violation counted. */
@@ -115,8 +96,8 @@ export class PeerSession {
   peerApplied: VersionVector = {}
   /** The peer's read-only switch, from its mode messages; null while unknown (a v1 peer never says). */
   remoteReadOnly: boolean | null = null
-  /** The state transfer under way with this peer, if any. */
-  transfer: TransferProgress | undefined
+  /** The state transfer under way with this peer, if any (logged and counted by TransferTracker). */
+  readonly transfers: TransferTracker
   private phase: Phase = 'auth'
   private readonly channel: Channel
   private readonly mux: Protomux
@@ -132,7 +113,6 @@ export class PeerSession {
   /** Set while the peer is sending this node a state transfer. */
   private receivingState: VersionVector | undefined
   private received: StateTransfer = { failed: false }
-  private progressLoggedAt = 0
   private readonly log: Logger
   private drainWaiters: Array<() => void> = []
   private readonly sent = new Map<NodeId, Seq>()
@@ -151,6 +131,7 @@ export class PeerSession {
   constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
     this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
     this.log = deps.log.child({ peer: this.remoteId })
+    this.transfers = new TransferTracker(this.log, deps.stats, () => deps.scheduler.now())
     conn.on('error', (err) => this.onStreamError(err))
     conn.on('close', () => this.onClosed())
     conn.on('data', (frame: Uint8Array) => {
@@ -194,6 +175,9 @@ export class PeerSession {
     }, HANDSHAKE_TIMEOUT_MS)
     channel.open()
   }
+
+  /** The protocol versions this side offers (an older node is simulated by offering fewer). */
+  private get versions(): readonly number[] { return this.deps.versions ?? VERSIONS }
 
   get nodeId(): NodeId { return this.remoteId }
   get ready(): boolean { return this.phase === 'streaming' }
@@ -255,8 +239,7 @@ export class PeerSession {
       this.deps.stats.sessionErrors++
       this.log.error({ err: message, stack: e instanceof Error ? e.stack : undefined, phase: this.phase }, 'replication session failed: connection closed')
     }
-    if (this.transfer !== undefined) this.log.warn({ direction: this.transfer.direction, keys: this.transfer.keys, bytes: this.transfer.bytes }, 'state transfer interrupted')
-    this.transfer = undefined
+    this.transfers.interrupted()
     this.conn.destroy(e instanceof Error ? e : new Error(String(e)))
     this.close()
   }
@@ -285,13 +268,13 @@ export class PeerSession {
     }
     this.phase = 'hello'
     const local = this.deps.local()
-    this.send(this.helloMsg, { versions: VERSIONS, nodeId: local.nodeId, role: local.role, region: local.region, httpUrl: local.httpUrl, applied: this.deps.engine.applied })
+    this.send(this.helloMsg, { versions: this.versions, nodeId: local.nodeId, role: local.role, region: local.region, httpUrl: local.httpUrl, applied: this.deps.engine.applied })
   }
 
   private onHello(m: HelloMessage): void {
     if (this.phase !== 'hello') throw new ProtocolError('hello before auth')
-    const version = chooseVersion(VERSIONS, m.versions)
-    if (version === undefined) throw new ProtocolError(`no common protocol version (ours ${VERSIONS.join(',')}, theirs ${m.versions.join(',')})`)
+    const version = chooseVersion(this.versions, m.versions)
+    if (version === undefined) throw new ProtocolError(`no common protocol version (ours ${this.versions.join(',')}, theirs ${m.versions.join(',')})`)
     if (m.nodeId !== this.remoteId) throw new ProtocolError('hello node id does not match the connection key')
     if (m.nodeId === this.deps.local().nodeId) throw new ProtocolError('connected to itself')
     this.version = version
@@ -345,14 +328,14 @@ export class PeerSession {
     this.receivingState = m.applied
     this.received = { failed: false }
     this.deps.stats.stateTransfersReceived++
-    this.beginTransfer('receiving', m.applied)
+    this.transfers.begin('receiving', m.applied)
   }
 
   private onStateChunk(m: StateChunkMessage): Promise<void> {
     if (this.phase !== 'streaming' || this.receivingState === undefined) throw new ProtocolError('state chunk outside a transfer')
     const n = m.registers.length + m.docs.length
     this.inflight += n
-    this.progress(n, chunkBytes(m))
+    this.transfers.progress(n, chunkBytes(m))
     return this.deps.engine.applyState(m.registers, m.docs, this.received).then(
       () => { this.inflight -= n },
       (err: unknown) => {
@@ -368,37 +351,9 @@ export class PeerSession {
     if (JSON.stringify(vvEntries(begun)) !== JSON.stringify(vvEntries(m.applied))) throw new ProtocolError('state end does not match its begin')
     this.receivingState = undefined
     return this.deps.engine.finishState(m.applied, this.received).then(() => {
-      this.endTransfer()
+      this.transfers.end()
       this.scheduleAck()
     })
-  }
-
-  private beginTransfer(direction: TransferProgress['direction'], applied: VersionVector): void {
-    const now = this.deps.scheduler.now()
-    this.transfer = { direction, startedAt: now, keys: 0, bytes: 0 }
-    this.progressLoggedAt = now
-    this.log.info({ direction, applied }, 'state transfer started')
-  }
-
-  private progress(keys: number, bytes: number): void {
-    const t = this.transfer
-    if (t === undefined) return
-    t.keys += keys
-    t.bytes += bytes
-    const now = this.deps.scheduler.now()
-    if (now - this.progressLoggedAt < TRANSFER_PROGRESS_LOG_MS) return
-    this.progressLoggedAt = now
-    this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, bytesPerSecond: rate(t.bytes, now - t.startedAt) }, 'state transfer in progress')
-  }
-
-  private endTransfer(): void {
-    const t = this.transfer
-    if (t === undefined) return
-    this.transfer = undefined
-    const ms = this.deps.scheduler.now() - t.startedAt
-    this.deps.stats.stateTransferBytes += t.bytes
-    this.deps.stats.stateTransferKeys += t.keys
-    this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, ms, bytesPerSecond: rate(t.bytes, ms) }, 'state transfer finished')
   }
 
   /** Whether the peer lacks ops this node no longer has in its log. */
@@ -420,16 +375,16 @@ export class PeerSession {
       const applied = snap.meta.applied
       this.deps.stats.stateTransfersSent++
       this.send(this.stateBeginMsg, { applied })
-      this.beginTransfer('sending', applied)
+      this.transfers.begin('sending', applied)
       for await (const chunk of stateChunks(snap)) {
         while (!this.mux.drained && this.phase === 'streaming') await new Promise<void>((r) => this.drainWaiters.push(r))
         if (this.phase !== 'streaming') return
         this.send(this.stateChunkMsg, chunk)
-        this.progress(chunk.registers.length + chunk.docs.length, chunkBytes(chunk))
+        this.transfers.progress(chunk.registers.length + chunk.docs.length, chunkBytes(chunk))
       }
       if (this.phase !== 'streaming') return
       this.send(this.stateEndMsg, { applied })
-      this.endTransfer()
+      this.transfers.end()
       for (const [o, s] of vvEntries(applied)) if ((this.sent.get(o) ?? 0) < s) this.sent.set(o, s)
     } finally {
       await snap.close()
