@@ -45,6 +45,8 @@ export interface NodeConfig {
   readonly tokens?: readonly AuthToken[]
   /** HTTPS certificate and key (PEM). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
+  /** Origins allowed to call the API from a browser; none: CORS off. */
+  readonly corsOrigins?: readonly string[] | undefined
 }
 
 export interface RunningNode {
@@ -100,7 +102,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster,
     version: VERSION, dataDir: cfg.dataDir, persistControl, problems,
     get httpUrl() { return url }
-  }, { loggerInstance: log, logRequests: cfg.logRequests === true, tokens: cfg.tokens, tls: cfg.tls })
+  }, { loggerInstance: log, logRequests: cfg.logRequests === true, tokens: cfg.tokens, tls: cfg.tls, ...(cfg.corsOrigins !== undefined ? { corsOrigins: cfg.corsOrigins } : {}) })
   await app.listen({ host: cfg.httpHost, port: cfg.httpPort })
   if (cfg.httpPort === 0 && cfg.httpUrl === undefined) {
     const addr = app.server.address()

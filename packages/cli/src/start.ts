@@ -30,6 +30,7 @@ export const START_HELP = `swarmkv start — run one node
   --read-only               refuse writes with 503 (switch at run time: POST /admin/read-only); kept
                             in the data dir like the role
   --writable                take writes again (clears a read-only switch kept in the data dir)
+  --cors ORIGINS            let browser pages of these origins call the API (comma list, or *; default: off)
   --log-level LEVEL         structured logs (JSON lines on stdout) at fatal|error|warn|info|debug|trace|silent
                             (default info)
   --log-requests            log every HTTP request too (--log is the same)
@@ -42,7 +43,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
     'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, token: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, log: { type: 'boolean' }, 'log-requests': { type: 'boolean' },
-    'log-level': { type: 'string' }, writable: { type: 'boolean' }
+    'log-level': { type: 'string' }, writable: { type: 'boolean' }, cors: { type: 'string' }
   })
   if (v.help === true) { process.stdout.write(START_HELP); return 0 }
   const role = typeof v.role === 'string' ? v.role : undefined
@@ -66,7 +67,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     compactIntervalMs: int(v['compact-interval'], 60_000, 'compact-interval'),
     logLevel, logRequests: v.log === true || v['log-requests'] === true,
     tokens: parseTokens([...((v.token as unknown as string[] | undefined) ?? []), ...(process.env.SWARMKV_TOKENS ?? '').split(';')]),
-    tls: await loadTls(v['tls-cert'], v['tls-key'])
+    tls: await loadTls(v['tls-cert'], v['tls-key']),
+    corsOrigins: corsList(v.cors)
   })
   process.stdout.write(`swarmkv ${node.role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
   await untilSignal()
@@ -89,6 +91,15 @@ async function loadTls(cert: string | boolean | undefined, key: string | boolean
   if (cert === undefined && key === undefined) return undefined
   if (typeof cert !== 'string' || typeof key !== 'string') throw new UsageError('--tls-cert and --tls-key go together')
   return { cert: await readFile(cert), key: await readFile(key) }
+}
+
+function corsList(v: string | boolean | undefined): string[] | undefined {
+  if (typeof v !== 'string') return undefined
+  const origins = v.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const o of origins) {
+    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new UsageError(`--cors takes origins like https://app.example.com (or *), got ${JSON.stringify(o)}`)
+  }
+  return origins
 }
 
 function blockList(v: string | boolean | undefined): string[] {

@@ -1,5 +1,6 @@
 import * as A from '@automerge/automerge'
 import { SwarmError } from './errors.js'
+import { etagOfHeads } from './etag.js'
 
 /**
  * JSON documents as Automerge documents: RFC 7396 merge patches applied as Automerge changes,
@@ -116,6 +117,18 @@ export function incrementCounter(root: MapProxy, path: ReadonlyArray<string | nu
  * The document as plain JSON (counters as numbers); undefined when it is deleted, or when none
  * of its changes could be applied yet (they wait for changes they depend on).
  */
+/** Whether a document has a current representation: written, and not only a delete mark. */
+export function docIsLive(doc: A.Doc<unknown>): boolean {
+  if (A.getHeads(doc).length === 0) return false
+  const root = doc as Record<string, unknown>
+  return !(root[DELETED_MARK] === true && Object.keys(root).length === 1)
+}
+
+/** A document's ETag here (its heads name its state), null when it has no current representation. */
+export function docEtag(doc: A.Doc<unknown>): string | null {
+  return docIsLive(doc) ? etagOfHeads(A.getHeads(doc)) : null
+}
+
 export function docToJson(doc: A.Doc<unknown>): JsonObject | undefined {
   if (A.getHeads(doc).length === 0) return undefined
   const json = plain(doc) as JsonObject

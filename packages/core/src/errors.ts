@@ -8,8 +8,14 @@ export const ErrorCode = {
   VALUE_TOO_LARGE: 'VALUE_TOO_LARGE',
   BAD_CONTEXT: 'BAD_CONTEXT',
   BAD_IF_MATCH: 'BAD_IF_MATCH',
+  BAD_IF_NONE_MATCH: 'BAD_IF_NONE_MATCH',
   PRECONDITION_FAILED: 'PRECONDITION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
+  BAD_QUERY: 'BAD_QUERY',
+  BAD_EVENT_ID: 'BAD_EVENT_ID',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   BAD_JSON: 'BAD_JSON',
   BAD_BATCH: 'BAD_BATCH',
   BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
@@ -52,8 +58,9 @@ export class SwarmError extends Error {
   }
   static badContext(message: string) { return new SwarmError(ErrorCode.BAD_CONTEXT, message) }
   static badIfMatch(message: string) { return new SwarmError(ErrorCode.BAD_IF_MATCH, message) }
+  /** `current`: the ETag the preconditions were judged against (null: no current representation). */
   static preconditionFailed(current: string | null) {
-    return new SwarmError(ErrorCode.PRECONDITION_FAILED, 'If-Match does not match the current state', { etag: current })
+    return new SwarmError(ErrorCode.PRECONDITION_FAILED, 'If-Match or If-None-Match does not hold for the current state', { etag: current })
   }
   static badRequest(message: string) { return new SwarmError(ErrorCode.BAD_REQUEST, message) }
   static badBatch(message: string) { return new SwarmError(ErrorCode.BAD_BATCH, message) }

@@ -15,13 +15,7 @@ export function etagOfText(contextText: string): string {
   return `"${hash64(contextText)}"`
 }
 
-const ETAG_RE = /^"[0-9a-f]{16}"$/
-
-/** Parses an If-Match header: one or more quoted etags, or `*`. Undefined when malformed. */
-export function parseIfMatch(header: string): string[] | '*' | undefined {
-  const t = header.trim()
-  if (t === '*') return '*'
-  const tags = t.split(',').map((s) => s.trim().replace(/^W\//, ''))
-  if (tags.length === 0 || tags.some((s) => !ETAG_RE.test(s))) return undefined
-  return tags
+/** A document's ETag on one node: its heads name its state (equal heads, equal documents). */
+export function etagOfHeads(heads: readonly string[]): string {
+  return `"${hash64([...heads].sort().join(','))}"`
 }

@@ -16,11 +16,13 @@ export {
 } from './codec.js'
 export { ErrorCode, SwarmError, isSwarmError } from './errors.js'
 export { hash64 } from './hash.js'
-export { etagOf, etagOfText, parseIfMatch } from './etag.js'
+export { etagOf, etagOfText, etagOfHeads } from './etag.js'
+export type { EntityTag, TagList, Preconditions, PreconditionOutcome } from './preconditions.js'
+export { parseTagList, evaluatePreconditions } from './preconditions.js'
 export type { Json, JsonObject, DocConflict } from './doc.js'
 export {
   DELETED_MARK, isJsonObject, validateDocValue, replaceRoot, applyMergePatch, markDeleted, clearDeleted, incrementCounter,
-  docToJson, docConflicts, Automerge
+  docToJson, docConflicts, docIsLive, docEtag, Automerge
 } from './doc.js'
 export type { Logger } from './problems.js'
 export { silentLogger, Problems, PROBLEM_PLACES } from './problems.js'

@@ -1,16 +1,22 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
+import cors from '@fastify/cors'
 import { SwarmError } from '@swarmkv/core'
 import { DEFAULT_LIMITS, type Limits, type ServerDeps, type ServerOptions } from './options.js'
-import { errorHandler, sendError } from './http-errors.js'
+import { clientErrorHandler, errorHandler, makeNotFoundHandler, sendError } from './http-errors.js'
+import { registerOpenApi } from './openapi.js'
 import { registerKvRoutes } from './routes/kv.js'
 import { registerBatchRoute } from './routes/batch.js'
 import { registerDocRoutes } from './routes/docs.js'
 import { registerOpsRoutes } from './routes/ops.js'
 import { registerAdminRoutes } from './routes/admin.js'
 import { registerUiRoutes } from './routes/ui.js'
+import { registerWatchRoute } from './routes/watch.js'
 import { makeAuthHook } from './auth.js'
 import { LoopDelay } from './loop-delay.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
+
+/** Response headers a cross-origin script may read: the causal and caching headers of the API. */
+export const CORS_EXPOSED_HEADERS = ['ETag', 'X-Context', 'X-Siblings', 'X-Write-Token', 'Location', 'Retry-After', 'WWW-Authenticate'] as const
 
 /**
  * Builds the HTTP API over a node's engine. Never listens: the CLI does, tests use inject().
@@ -27,6 +33,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
     routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 64 },
     bodyLimit: limits.maxValueBytes + 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+    clientErrorHandler,
     // The router refuses undecodable URLs before any route runs: answer in our error format.
     frameworkErrors: (err, req, reply) => {
       const inKey = (req.raw.url ?? '').startsWith('/kv/')
@@ -35,7 +42,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   })
 
   app.setErrorHandler((err: FastifyError, req, reply) => errorHandler(err, req, reply, deps.problems))
-  app.setNotFoundHandler((req, reply) => sendError(reply, SwarmError.notFound(`route ${req.method} ${req.url.split('?')[0]}`)))
+  app.setNotFoundHandler(makeNotFoundHandler(app))
   const loop = new LoopDelay()
   const metrics = new NodeMetrics(deps, { isOpen: () => open, loop: () => loop.window })
   app.addHook('onClose', async () => { open = false; loop.close(); metrics.close() })
@@ -55,11 +62,27 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
     done()
   })
 
-  void app.register(async (scope) => registerKvRoutes(scope, deps, limits))
-  void app.register(async (scope) => registerDocRoutes(scope, deps, limits))
-  registerBatchRoute(app, deps, limits)
-  registerOpsRoutes(app, deps, () => open, metrics)
-  registerAdminRoutes(app, deps)
-  registerUiRoutes(app)
+  // Off unless asked for: a browser page of another origin then reads nothing.
+  if (opts.corsOrigins !== undefined && opts.corsOrigins.length > 0) {
+    const origins = opts.corsOrigins
+    void app.register(cors, {
+      origin: origins.includes('*') ? '*' : [...origins],
+      methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
+      exposedHeaders: [...CORS_EXPOSED_HEADERS],
+      maxAge: 600
+    })
+  }
+
+  // The OpenAPI document sees every route registered after it.
+  registerOpenApi(app)
+  void app.register(async (scope) => {
+    void scope.register(async (s) => registerKvRoutes(s, deps, limits))
+    void scope.register(async (s) => registerDocRoutes(s, deps, limits))
+    registerBatchRoute(scope, deps, limits)
+    registerOpsRoutes(scope, deps, () => open, metrics)
+    registerAdminRoutes(scope, deps)
+    registerWatchRoute(scope, deps, opts.watch)
+    registerUiRoutes(scope)
+  })
   return app
 }

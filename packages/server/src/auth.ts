@@ -9,7 +9,8 @@ const OPEN_ROUTES = new Set(['/health', '/ready'])
 /** The scope a request needs: reads, writes, or operating the node. */
 export function scopeFor(method: string, path: string): Scope | undefined {
   // The dashboard's files are open; its calls to the API carry the token like any client's.
-  if (OPEN_ROUTES.has(path) || ((method === 'GET' || method === 'HEAD') && isUiPath(path))) return undefined
+  // A CORS preflight never carries credentials (Fetch standard); it reveals nothing.
+  if (OPEN_ROUTES.has(path) || method === 'OPTIONS' || ((method === 'GET' || method === 'HEAD') && isUiPath(path))) return undefined
   if (path === '/metrics') return 'metrics'
   if (path === '/cluster') return 'read'
   if (path.startsWith('/admin/')) return 'admin'
@@ -38,7 +39,7 @@ export function makeAuthHook(tokens: readonly AuthToken[]): (req: FastifyRequest
     if (m === null) throw new SwarmError('UNAUTHORIZED', 'this node needs Authorization: Bearer <token>')
     const h = digest(m[1]!)
     const found = known.find((k) => timingSafeEqual(k.hash, h))
-    if (found === undefined) throw new SwarmError('UNAUTHORIZED', 'unknown token')
-    if (!allows(found.scopes, need)) throw new SwarmError('FORBIDDEN', `this token lacks the "${need}" scope`)
+    if (found === undefined) throw new SwarmError('UNAUTHORIZED', 'unknown token', { presented: true })
+    if (!allows(found.scopes, need)) throw new SwarmError('FORBIDDEN', `this token lacks the "${need}" scope`, { scope: need })
   }
 }

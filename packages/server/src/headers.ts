@@ -1,4 +1,4 @@
-import { SwarmError, parseDot, parseIfMatch, parseVV, type Dot, type VersionVector } from '@swarmkv/core'
+import { ErrorCode, SwarmError, parseDot, parseTagList, parseVV, type Dot, type Preconditions, type TagList, type VersionVector } from '@swarmkv/core'
 
 type Header = string | string[] | undefined
 
@@ -18,12 +18,20 @@ export function parseContextHeader(h: Header): VersionVector | undefined {
   return ctx
 }
 
-export function parseIfMatchHeader(h: Header): readonly string[] | '*' | undefined {
-  const v = single(h, 'If-Match')
+/** A tag-list field; several field lines are one comma-joined list (RFC 9110 §5.3). */
+function tagListHeader(h: Header, name: string, code: ErrorCode): TagList | undefined {
+  const v = Array.isArray(h) ? h.join(',') : h
   if (v === undefined) return undefined
-  const tags = parseIfMatch(v)
-  if (tags === undefined) throw SwarmError.badIfMatch('If-Match must be * or quoted ETags as returned by GET')
+  const tags = parseTagList(v)
+  if (tags === undefined) throw new SwarmError(code, `${name} must be * or a list of quoted entity-tags ("…" or W/"…")`)
   return tags
+}
+
+/** If-Match and If-None-Match of a request; undefined when it has neither. */
+export function parsePreconditions(headers: Record<string, Header>): Preconditions | undefined {
+  const ifMatch = tagListHeader(headers['if-match'], 'If-Match', ErrorCode.BAD_IF_MATCH)
+  const ifNoneMatch = tagListHeader(headers['if-none-match'], 'If-None-Match', ErrorCode.BAD_IF_NONE_MATCH)
+  return ifMatch === undefined && ifNoneMatch === undefined ? undefined : { ifMatch, ifNoneMatch }
 }
 
 /** Write tokens from X-After (comma-separated `origin:seq`). */

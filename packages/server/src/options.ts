@@ -1,6 +1,7 @@
 import type { NodeId, Problems } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import type { FastifyBaseLogger } from 'fastify'
+import type { WatchOptions } from './feed/watch-stream.js'
 
 export type Role = 'master' | 'replica'
 
@@ -135,4 +136,8 @@ export interface ServerOptions {
   readonly logger?: boolean | object
   /** Log every request (Fastify's request logs). Default false; errors are logged either way. */
   readonly logRequests?: boolean
+  /** Origins allowed to call the API from a browser (`*`: any). Default: none, CORS off. */
+  readonly corsOrigins?: readonly string[]
+  /** GET /watch settings (watch-stream.ts has the defaults). */
+  readonly watch?: Partial<WatchOptions>
 }

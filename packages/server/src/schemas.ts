@@ -1,15 +1,29 @@
-export const errorSchema = {
+/**
+ * Route schemas. The JSON bodies' schemas live in the client package (@swarmkv/client/schemas)
+ * so the client's types derive from the very schemas the server validates with and the
+ * OpenAPI document is generated from.
+ */
+import { errorSchema } from '@swarmkv/client/schemas'
+
+export {
+  errorSchema, writeResultSchema, keyListSchema, siblingsSchema, docSchema, docConflictsSchema, clusterSchema,
+  changeEventSchema, resetEventSchema, cutoffEventSchema
+} from '@swarmkv/client/schemas'
+
+/** The key of a wildcard route (`/kv/*`, `/docs/*`): percent-encoded, `/` allowed. */
+export const keyParams = {
   type: 'object',
-  required: ['error', 'message'],
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  additionalProperties: true
+  properties: { '*': { type: 'string', description: 'the key, percent-encoded' } }
 } as const
 
-export const writeResultSchema = {
-  type: 'object',
-  required: ['tokens'],
-  properties: {
-    tokens: { type: 'array', items: { type: 'string' } },
-    replicated: { type: 'integer' }
-  }
+/** Bytes of any content type. */
+export const binarySchema = { type: 'string', format: 'binary' } as const
+
+/** Every route's errors: `{error, message}` with a stable code. */
+export const errorResponses = {
+  '4xx': { ...errorSchema, description: 'a client error: see the error code' },
+  '5xx': { ...errorSchema, description: 'the node cannot serve the request now: see the error code' }
 } as const
+
+/** Routes that take no query parameters say so: an unknown one is refused (400 BAD_QUERY). */
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const

@@ -37,10 +37,10 @@ describe('bearer-token auth', () => {
   })
 
   it('each scope opens what it names', async () => {
-    expect((await n.app.inject({ method: 'PUT', url: kv('k'), payload: 'v', headers: bearer('writer-secret') })).statusCode).toBe(200)
+    expect((await n.app.inject({ method: 'PUT', url: kv('k'), payload: 'v', headers: bearer('writer-secret') })).statusCode).toBe(201)
     const read = await n.app.inject({ method: 'GET', url: kv('k'), headers: bearer('reader-secret') })
     expect(read.body).toBe('v')
-    expect((await n.app.inject({ method: 'PATCH', url: '/docs/d', payload: '{"a":1}', headers: { ...bearer('writer-secret'), 'content-type': 'application/merge-patch+json' } })).statusCode).toBe(200)
+    expect((await n.app.inject({ method: 'PATCH', url: '/docs/d', payload: '{"a":1}', headers: { ...bearer('writer-secret'), 'content-type': 'application/merge-patch+json' } })).statusCode).toBe(201)
     expect((await n.app.inject({ method: 'GET', url: '/metrics', headers: bearer('admin-secret') })).statusCode).toBe(200)
     expect((await n.app.inject({ method: 'POST', url: '/admin/compact', headers: bearer('admin-secret') })).statusCode).toBe(200)
   })

@@ -25,7 +25,8 @@ describe('bad input', () => {
     ['bad X-Context', () => ({ method: 'PUT', url: kv('k'), payload: 'v', headers: { 'x-context': 'not-a-context' } }), 400, 'BAD_CONTEXT'],
     ['X-Context with seq 0', () => ({ method: 'PUT', url: kv('k'), payload: 'v', headers: { 'x-context': '0123456789abcdef:0' } }), 400, 'BAD_CONTEXT'],
     ['bad If-Match', () => ({ method: 'PUT', url: kv('k'), payload: 'v', headers: { 'if-match': 'abc' } }), 400, 'BAD_IF_MATCH'],
-    ['bad If-Match on DELETE', () => ({ method: 'DELETE', url: kv('k'), headers: { 'if-match': '"xyz"' } }), 400, 'BAD_IF_MATCH'],
+    ['bad If-Match on DELETE', () => ({ method: 'DELETE', url: kv('k'), headers: { 'if-match': 'W/xyz' } }), 400, 'BAD_IF_MATCH'],
+    ['bad If-None-Match', () => ({ method: 'PUT', url: kv('k'), payload: 'v', headers: { 'if-none-match': '"a", b' } }), 400, 'BAD_IF_NONE_MATCH'],
     ['malformed JSON batch', () => ({ method: 'POST', url: '/batch', payload: '{"ops": [', headers: { 'content-type': 'application/json' } }), 400, 'BAD_JSON'],
     ['batch that is not an object', () => ({ method: 'POST', url: '/batch', payload: '[1,2]', headers: { 'content-type': 'application/json' } }), 400, 'BAD_BATCH'],
     ['batch with an unknown op', () => ({ method: 'POST', url: '/batch', payload: { ops: [{ op: 'put', key: 'a', value: 'x' }, { op: 'zap', key: 'b' }] } }), 400, 'BAD_BATCH'],
@@ -34,7 +35,7 @@ describe('bad input', () => {
     ['batch with a bad context', () => ({ method: 'POST', url: '/batch', payload: { ops: [{ op: 'put', key: 'a', value: 'x' }, { op: 'del', key: 'b', context: 'zz' }] } }), 400, 'BAD_CONTEXT'],
     ['batch over 1,000 ops', () => ({ method: 'POST', url: '/batch', payload: { ops: Array.from({ length: 1001 }, (_, i) => ({ op: 'put', key: `k${i}`, value: 'x' })) } }), 413, 'BATCH_TOO_LARGE'],
     ['bad X-After token', () => ({ method: 'GET', url: kv('k'), headers: { 'x-after': 'nope' } }), 400, 'BAD_TOKEN'],
-    ['bad wait', () => ({ method: 'GET', url: `${kv('k')}?wait=soon`, headers: { 'x-after': '0123456789abcdef:1' } }), 400, 'BAD_REQUEST'],
+    ['bad wait', () => ({ method: 'GET', url: `${kv('k')}?wait=soon`, headers: { 'x-after': '0123456789abcdef:1' } }), 400, 'BAD_QUERY'],
     ['unknown route', () => ({ method: 'GET', url: '/nope' }), 404, 'NOT_FOUND']
   ]
 

@@ -12,7 +12,7 @@ describe('document API', () => {
 
   it('PUT stores a JSON document and GET returns it', async () => {
     const put = await n.app.inject({ method: 'PUT', url: doc('users/1'), payload: { name: 'Ada', tags: ['a', 'b'], address: { city: 'Paris' } } })
-    expect(put.statusCode).toBe(200)
+    expect(put.statusCode).toBe(201)
     expect(put.headers['x-write-token']).toBe(`${NODE}:1`)
     const get = await n.app.inject({ method: 'GET', url: doc('users/1') })
     expect(get.json()).toEqual({ name: 'Ada', tags: ['a', 'b'], address: { city: 'Paris' } })

@@ -29,3 +29,16 @@ export async function makeNode(opts: ServerOptions = {}) {
 }
 
 export const kv = (key: string) => `/kv/${encodeURIComponent(key)}`
+
+/** A real node listening on a loopback port: real HTTP, as a client meets it. */
+export async function listeningNode(opts: ServerOptions = {}) {
+  const n = await makeNode(opts)
+  await n.app.listen({ host: '127.0.0.1', port: 0 })
+  const addr = n.app.server.address()
+  if (addr === null || typeof addr !== 'object') throw new Error('not listening')
+  const base = `http://127.0.0.1:${addr.port}`
+  return {
+    ...n, base, port: addr.port,
+    fetch: (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init })
+  }
+}

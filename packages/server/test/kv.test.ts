@@ -11,7 +11,8 @@ describe('register API', () => {
 
   it('PUT then GET returns the value, its content type and causal headers', async () => {
     const put = await n.app.inject({ method: 'PUT', url: kv('greeting'), payload: 'hello', headers: { 'content-type': 'text/plain' } })
-    expect(put.statusCode).toBe(200)
+    expect(put.statusCode).toBe(201)
+    expect(put.headers.location).toBe('/kv/greeting')
     expect(put.headers['x-write-token']).toBe(`${NODE}:1`)
     expect(put.json()).toEqual({ tokens: [`${NODE}:1`] })
     const get = await n.app.inject({ method: 'GET', url: kv('greeting') })
@@ -27,7 +28,7 @@ describe('register API', () => {
     for (const size of [0, 1, 255, 65_536, 1024 * 1024]) {
       const bytes = randomBytes(size)
       const put = await n.app.inject({ method: 'PUT', url: kv(`bin/${size}`), payload: bytes, headers: { 'content-type': 'application/octet-stream' } })
-      expect(put.statusCode).toBe(200)
+      expect(put.statusCode).toBe(201)
       const get = await n.app.inject({ method: 'GET', url: kv(`bin/${size}`) })
       expect(get.statusCode).toBe(200)
       expect(Buffer.compare(get.rawPayload, bytes)).toBe(0)
@@ -38,7 +39,7 @@ describe('register API', () => {
   it('accepts keys with slashes, spaces, reserved characters and non-ASCII letters', async () => {
     const keys = ['a/b/c', 'with space', 'ünïcödé/日本語', 'q?x=1&y#z', '100%', 'emoji 🚀', '/leading']
     for (const key of keys) {
-      expect((await n.app.inject({ method: 'PUT', url: kv(key), payload: key })).statusCode).toBe(200)
+      expect((await n.app.inject({ method: 'PUT', url: kv(key), payload: key })).statusCode).toBe(201)
     }
     for (const key of keys) {
       const get = await n.app.inject({ method: 'GET', url: kv(key) })

@@ -1,6 +1,6 @@
 import {
-  Automerge as A, SwarmError, applyWrite, covers, etagOf, isLive, merge,
-  type DocOp, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
+  Automerge as A, SwarmError, applyWrite, covers, docEtag, etagOf, evaluatePreconditions, isLive, merge,
+  type DocOp, type Preconditions, type Dot, type HybridClock, type NodeId, type Op, type RegisterOp, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, DocWrite, NodeMeta } from './store.js'
 import { planDocWrite, type DocEntry } from './doc-cache.js'
@@ -11,6 +11,10 @@ export type DocMutation = (root: Record<string, unknown>) => void
 export interface DocResult {
   /** Undefined when the change changed nothing (no op was written). */
   readonly dot: Dot | undefined
+  /** The document had no current representation before (never written, or deleted). */
+  readonly created: boolean
+  /** The document's ETag after the change (null: it has no current representation). */
+  readonly etag: string | null
 }
 
 export interface LocalWrite {
@@ -20,12 +24,14 @@ export interface LocalWrite {
   readonly deleted: boolean
   /** What the client had seen (X-Context). Absent: supersede everything this node has for the key. */
   readonly context?: VersionVector | undefined
-  /** If-Match: the write applies only when the key's current ETag is listed (`*`: the key is live). */
-  readonly ifMatch?: readonly string[] | '*' | undefined
+  /** If-Match / If-None-Match, judged against the key's ETag when the write is merged. */
+  readonly preconditions?: Preconditions | undefined
 }
 
 export interface WriteResult {
   readonly dot: Dot
+  /** The key had no live value before this write. */
+  readonly created: boolean
   /** The key's state once the whole request was applied. */
   readonly state: RegisterState
 }
@@ -47,7 +53,7 @@ export interface StateTransfer {
 export type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'remote'; ops: readonly Op[]; resolve: (n: number) => void; reject: (e: unknown) => void }
-  | { kind: 'doc'; key: string; mutate: DocMutation; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
+  | { kind: 'doc'; key: string; mutate: DocMutation; preconditions: Preconditions | undefined; resolve: (r: DocResult) => void; reject: (e: unknown) => void }
   | { kind: 'state'; registers: ReadonlyArray<readonly [string, RegisterState]>; docs: ReadonlyArray<readonly [string, DocRecord]>; resolve: (n: number) => void; reject: (e: unknown) => void }
   | { kind: 'stateEnd'; applied: VersionVector; transfer: StateTransfer; resolve: () => void; reject: (e: unknown) => void }
   | { kind: 'compact'; floor: VersionVector; resolve: (floor: VersionVector) => void; reject: (e: unknown) => void }
@@ -172,9 +178,11 @@ export class BatchBuilder {
   private local(job: Extract<Job, { kind: 'local' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>, ops: Op[]): void {
     const { nodeId, clock } = this.ctx
     let s = this.seq
+    const created = new Map<string, boolean>()
     for (const w of job.writes) {
       const cur = state(w.key)
-      checkIfMatch(w.ifMatch, cur)
+      checkPreconditions(w.preconditions, cur)
+      if (!created.has(w.key)) created.set(w.key, !isLive(cur))
       const context = w.context === undefined ? cur.context : clampContext(w.context, this.applied, nodeId, s)
       s += 1
       const hlc = clock.tick()
@@ -187,7 +195,7 @@ export class BatchBuilder {
     }
     // Seqs are taken only once every write of the request was accepted: all or nothing.
     for (let i = 0; i < ops.length; i++) this.nextSeq()
-    const results = ops.map((op) => ({ dot: { origin: op.origin, seq: op.seq }, state: scratch.get(op.key)! }))
+    const results = ops.map((op) => ({ dot: { origin: op.origin, seq: op.seq }, created: created.get(op.key)!, state: scratch.get(op.key)! }))
     this.done.push(() => job.resolve(results))
     this.localOps += ops.length
   }
@@ -227,11 +235,14 @@ export class BatchBuilder {
     if (d.before.bytes > this.ctx.maxDocBytes) {
       throw new SwarmError('DOCUMENT_TOO_LARGE', `document is ${d.before.bytes} bytes stored; the limit is ${this.ctx.maxDocBytes}`)
     }
+    const current = docEtag(d.doc)
+    if (evaluatePreconditions(job.preconditions, current, false) !== 'proceed') throw SwarmError.preconditionFailed(current)
+    const created = current === null
     const hlc = this.ctx.clock.tick()
     // A throwing mutation aborts its change and leaves the document as it was.
     const after = A.change(d.doc, { time: Math.floor(hlc.wall / 1000) }, job.mutate)
     if (after === d.doc) {
-      this.done.push(() => job.resolve({ dot: undefined }))
+      this.done.push(() => job.resolve({ dot: undefined, created: false, etag: current }))
       return
     }
     const change = A.getLastLocalChange(after)!
@@ -240,7 +251,8 @@ export class BatchBuilder {
     d.changes.push(change)
     ops.push(op)
     this.localOps++
-    this.done.push(() => job.resolve({ dot: { origin: op.origin, seq: op.seq } }))
+    const etag = docEtag(after)
+    this.done.push(() => job.resolve({ dot: { origin: op.origin, seq: op.seq }, created: created && etag !== null, etag }))
   }
 
   private state(job: Extract<Job, { kind: 'state' }>, state: (k: string) => RegisterState, scratch: Map<string, RegisterState>): void {
@@ -311,15 +323,15 @@ export function hasStableTombstone(s: RegisterState, stable: VersionVector): boo
   return s.siblings.some((x) => x.deleted && covers(stable, x))
 }
 
-function checkIfMatch(ifMatch: readonly string[] | '*' | undefined, cur: RegisterState): void {
-  if (ifMatch === undefined) return
-  const live = isLive(cur)
-  if (ifMatch === '*') {
-    if (!live) throw SwarmError.preconditionFailed(null)
-    return
-  }
-  const etag = live ? etagOf(cur.context) : null
-  if (etag === null || !ifMatch.includes(etag)) throw SwarmError.preconditionFailed(etag)
+/** A key has a current representation while it has a live sibling; its ETag names its state. */
+export function registerEtag(cur: RegisterState): string | null {
+  return isLive(cur) ? etagOf(cur.context) : null
+}
+
+function checkPreconditions(p: Preconditions | undefined, cur: RegisterState): void {
+  if (p === undefined) return
+  const etag = registerEtag(cur)
+  if (evaluatePreconditions(p, etag, false) !== 'proceed') throw SwarmError.preconditionFailed(etag)
 }
 
 /**

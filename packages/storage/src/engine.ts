@@ -1,10 +1,10 @@
 import {
-  Automerge as A, EMPTY_REGISTER, Problems, SwarmError, vvGet,
-  type Dot, type HybridClock, type NodeId, type Op, type RegisterState, type Seq, type VersionVector
+  Automerge as A, EMPTY_REGISTER, Problems, SwarmError, docIsLive, vvGet,
+  type Dot, type HybridClock, type NodeId, type Op, type Preconditions, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { Lru } from './lru.js'
-import { listLive } from './listing.js'
+import { listLive, listLiveDocs } from './listing.js'
 import { JobQueue } from './job-queue.js'
 import { DotWaiters } from './dot-waiters.js'
 import { TombstoneIndex } from './tombstones.js'
@@ -237,8 +237,8 @@ export class Engine {
   }
 
   /** Applies one change to a document and resolves after the durable commit. */
-  updateDoc(key: string, mutate: DocMutation): Promise<DocResult> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'doc', key, mutate, resolve, reject }))
+  updateDoc(key: string, mutate: DocMutation, preconditions?: Preconditions): Promise<DocResult> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'doc', key, mutate, preconditions, resolve, reject }))
   }
 
   /**
@@ -275,6 +275,11 @@ export class Engine {
   /** Live keys in order, paged, as `get` reads them (replicated writes shown early included). */
   list(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> {
     return listLive((from, n) => this.store.listRegisters({ prefix, after: from, limit: n }), () => this.early?.states, prefix, after, limit)
+  }
+
+  /** Live documents in key order, paged (listing.ts says what a page costs). */
+  listDocs(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> {
+    return listLiveDocs(this.store.scanDocKeys(), (k) => this.readDoc(k, (d) => d !== undefined && docIsLive(d)), prefix, after, limit)
   }
 
   readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {

@@ -49,3 +49,25 @@ export async function listLive(
   while (keys.length < limit && e < shown.length) take(...shown[e++]!)
   return { keys, next: keys.length === limit ? (keys[keys.length - 1] ?? null) : null }
 }
+
+/**
+ * Live documents under `prefix` after `after`, at most `limit`, in key order. The store keeps no
+ * index of documents by key range (a document may exist only as chunks, keyed by length first),
+ * so this walks every document key and loads the candidates to see which are live: a page costs
+ * a scan of the document keys. Fine for thousands of documents; an index is the next step.
+ */
+export async function listLiveDocs(
+  keys: AsyncIterable<string>, isLive: (key: string) => Promise<boolean>,
+  prefix: string, after: string | undefined, limit: number
+): Promise<{ keys: string[]; next: string | null }> {
+  const out: string[] = []
+  const from = after === undefined ? undefined : utf8Bytes(after)
+  for await (const k of keys) {
+    if (!k.startsWith(prefix)) continue
+    if (from !== undefined && compareBytes(utf8Bytes(k), from) <= 0) continue
+    if (!(await isLive(k))) continue
+    out.push(k)
+    if (out.length === limit) break
+  }
+  return { keys: out, next: out.length === limit ? (out[out.length - 1] ?? null) : null }
+}

@@ -60,11 +60,23 @@ describe('Engine', () => {
     const { e } = await engine(A)
     const [r] = await e.write([put('k', '1')])
     const etag = etagOf(r!.state.context)
-    await expect(e.write([put('x', 'y'), put('k', '2', { ifMatch: ['"0000000000000000"'] })])).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' })
+    await expect(e.write([put('x', 'y'), put('k', '2', { preconditions: { ifMatch: [{ weak: false, opaque: '"0000000000000000"' }] } })])).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' })
     expect(await e.get('x')).toBeUndefined()
     expect(e.seq).toBe(1)
-    await e.write([put('k', '2', { ifMatch: [etag] })])
+    await e.write([put('k', '2', { preconditions: { ifMatch: [{ weak: false, opaque: etag }] } })])
     expect(e.seq).toBe(2)
+  })
+
+  it('If-None-Match: * refuses a write to a live key and reports whether a write created its key', async () => {
+    const { e } = await engine(A)
+    const [first] = await e.write([put('k', '1', { preconditions: { ifNoneMatch: '*' } })])
+    expect(first!.created).toBe(true)
+    await expect(e.write([put('k', '2', { preconditions: { ifNoneMatch: '*' } })])).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' })
+    const [second] = await e.write([put('k', '3')])
+    expect(second!.created).toBe(false)
+    await e.write([{ key: 'k', value: new Uint8Array(0), contentType: '', deleted: true }])
+    const [again] = await e.write([put('k', '4', { preconditions: { ifNoneMatch: '*' } })])
+    expect(again!.created).toBe(true)
   })
 
   it('clamps a client context to what this node has applied', async () => {

@@ -1,11 +1,17 @@
 import { SwarmError, isNodeId } from '@swarmkv/core'
 import type { FastifyInstance } from 'fastify'
 import type { Role, ServerDeps } from '../options.js'
+import { errorResponses, noQuery } from '../schemas.js'
+
+const vectorSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const
 
 /** Run-time role and read-only switches. */
 export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): void {
   app.post('/admin/role', {
     schema: {
+      summary: 'Switch this node to master or replica',
+      querystring: noQuery,
+      response: { 200: { type: 'object', required: ['role'], properties: { role: { enum: ['master', 'replica'] } } }, ...errorResponses },
       body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: { enum: ['master', 'replica'] } } }
     }
   }, async (req) => {
@@ -18,14 +24,23 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
   })
 
   // Without replication nothing needs the log: everything applied may go.
-  app.post('/admin/compact', async () => {
+  app.post('/admin/compact', {
+    schema: { summary: 'Compact the replication log now', querystring: noQuery, response: { 200: { type: 'object', required: ['floor'], properties: { floor: vectorSchema } }, ...errorResponses } }
+  }, async () => {
     if (deps.cluster !== undefined) return { floor: await deps.cluster.compact() }
     const floor = await deps.engine.compact(deps.engine.applied)
     await deps.engine.collectTombstones(floor)
     return { floor }
   })
 
-  app.delete('/admin/members/:id', async (req, reply) => {
+  app.delete('/admin/members/:id', {
+    schema: {
+      summary: 'Forget a member that left for good',
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+      querystring: noQuery,
+      response: { 204: { description: 'forgotten', type: 'null' }, ...errorResponses }
+    }
+  }, async (req, reply) => {
     const { id } = req.params as { id: string }
     if (!isNodeId(id)) throw SwarmError.badRequest('a member id is 16 hex characters')
     if (deps.cluster === undefined || !(await deps.cluster.forgetMember(id))) throw SwarmError.notFound(`member ${id}`)
@@ -34,6 +49,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
 
   app.post('/admin/read-only', {
     schema: {
+      summary: 'Make this master refuse writes, or take them again',
+      querystring: noQuery,
+      response: { 200: { type: 'object', required: ['readOnly'], properties: { readOnly: { type: 'boolean' } } }, ...errorResponses },
       body: { type: 'object', required: ['readOnly'], additionalProperties: false, properties: { readOnly: { type: 'boolean' } } }
     }
   }, async (req) => {

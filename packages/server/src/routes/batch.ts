@@ -1,4 +1,4 @@
-import { ErrorCode, SwarmError, parseIfMatch, parseVV } from '@swarmkv/core'
+import { ErrorCode, SwarmError, parseTagList, parseVV } from '@swarmkv/core'
 import type { LocalWrite } from '@swarmkv/storage'
 import type { FastifyInstance } from 'fastify'
 import type { Limits, ServerDeps } from '../options.js'
@@ -6,7 +6,7 @@ import { validateKey } from '../keys.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication } from '../consistency.js'
 import { sendWriteResult } from './kv.js'
-import { errorSchema, writeResultSchema } from '../schemas.js'
+import { errorResponses, writeResultSchema } from '../schemas.js'
 
 interface BatchOp {
   op: 'put' | 'del'
@@ -16,6 +16,7 @@ interface BatchOp {
   contentType?: string
   context?: string
   ifMatch?: string
+  ifNoneMatch?: string
 }
 
 const batchSchema = {
@@ -37,7 +38,8 @@ const batchSchema = {
           encoding: { enum: ['utf8', 'base64'] },
           contentType: { type: 'string', maxLength: 256 },
           context: { type: 'string' },
-          ifMatch: { type: 'string' }
+          ifMatch: { type: 'string' },
+          ifNoneMatch: { type: 'string' }
         }
       }
     }
@@ -51,7 +53,19 @@ export function registerBatchRoute(app: FastifyInstance, deps: ServerDeps, limit
   app.post('/batch', {
     bodyLimit: limits.maxBatchBytes,
     config: { badInputCode: ErrorCode.BAD_BATCH, tooLargeCode: ErrorCode.BATCH_TOO_LARGE },
-    schema: { body: batchSchema, response: { 200: writeResultSchema, '4xx': errorSchema } },
+    schema: {
+      summary: 'Several register writes in one durable commit, all or nothing',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes applied the writes' },
+          timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
+        }
+      },
+      body: batchSchema,
+      response: { 200: writeResultSchema, ...errorResponses }
+    },
     // The op count is checked before schema validation walks every item.
     preValidation: async (req) => {
       const ops = (req.body as { ops?: unknown } | null)?.ops
@@ -78,10 +92,13 @@ export function registerBatchRoute(app: FastifyInstance, deps: ServerDeps, limit
       }
       const context = o.context === undefined ? undefined : parseVV(o.context)
       if (o.context !== undefined && context === undefined) throw SwarmError.badContext(`${at}: context is malformed`)
-      const ifMatch = o.ifMatch === undefined ? undefined : parseIfMatch(o.ifMatch)
-      if (o.ifMatch !== undefined && ifMatch === undefined) throw SwarmError.badIfMatch(`${at}: ifMatch is malformed`)
+      const ifMatch = o.ifMatch === undefined ? undefined : parseTagList(o.ifMatch)
+      if (o.ifMatch !== undefined && ifMatch === undefined) throw SwarmError.badIfMatch(`${at}: ifMatch is not * or a list of entity-tags`)
+      const ifNoneMatch = o.ifNoneMatch === undefined ? undefined : parseTagList(o.ifNoneMatch)
+      if (o.ifNoneMatch !== undefined && ifNoneMatch === undefined) throw new SwarmError(ErrorCode.BAD_IF_NONE_MATCH, `${at}: ifNoneMatch is not * or a list of entity-tags`)
+      const preconditions = ifMatch === undefined && ifNoneMatch === undefined ? undefined : { ifMatch, ifNoneMatch }
       return {
-        key, value, context, ifMatch, deleted: o.op === 'del',
+        key, value, context, preconditions, deleted: o.op === 'del',
         contentType: o.op === 'del' ? '' : (o.contentType ?? (o.encoding === 'base64' ? 'application/octet-stream' : 'text/plain; charset=utf-8'))
       }
     })

@@ -1,5 +1,5 @@
 import {
-  ErrorCode, SwarmError, applyMergePatch, docConflicts, docToJson, formatDot, incrementCounter, isJsonObject,
+  ErrorCode, SwarmError, applyMergePatch, docConflicts, docEtag, docToJson, evaluatePreconditions, formatDot, incrementCounter, isJsonObject,
   markDeleted, replaceRoot, validateDocValue, type Dot, type JsonObject
 } from '@swarmkv/core'
 import type { DocMutation } from '@swarmkv/storage'
@@ -8,7 +8,9 @@ import type { Limits, ServerDeps } from '../options.js'
 import { keyFromUrl } from '../keys.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication, readAfter } from '../consistency.js'
-import { errorSchema, writeResultSchema } from '../schemas.js'
+import { parsePreconditions } from '../headers.js'
+import { docConflictsSchema, docSchema, errorResponses, keyListSchema, keyParams, writeResultSchema } from '../schemas.js'
+import { listQuerySchema } from './kv.js'
 
 const DOCS_PREFIX = '/docs/'
 const INCREMENT_SUFFIX = '/increment'
@@ -36,15 +38,31 @@ export function registerDocRoutes(app: FastifyInstance, deps: ServerDeps, limits
   app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string', bodyLimit: limits.maxValueBytes }, parseJson)
 
   const config = { badInputCode: ErrorCode.BAD_DOCUMENT, tooLargeCode: ErrorCode.DOCUMENT_TOO_LARGE }
-  const writeSchema = { response: { 200: writeResultSchema, '4xx': errorSchema } }
+  const writeQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes applied the change' },
+      timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
+    }
+  } as const
+  const writeResponses = { 200: writeResultSchema, 201: { ...writeResultSchema, description: 'the write created the document' }, ...errorResponses }
+  const jsonBody = (what: string) => ({ description: what, content: { 'application/json': { schema: docSchema }, 'application/merge-patch+json': { schema: docSchema } } })
 
+  /**
+   * Preconditions are judged inside the single writer against the document as the change
+   * meets it, so no other change can slip in between the check and the write.
+   */
   const write = async (req: FastifyRequest, reply: FastifyReply, key: string, mutate: DocMutation) => {
+    const preconditions = parsePreconditions(req.headers)
     if (!admitWrite(deps, reply, req.raw.url ?? '')) return reply
-    const { dot } = await deps.engine.updateDoc(key, mutate)
+    const { dot, created, etag } = await deps.engine.updateDoc(key, mutate, preconditions)
     const dots: Dot[] = dot === undefined ? [] : [dot]
     const replicated = dots.length === 0 ? undefined : await awaitReplication(deps, req, dots, limits)
     const tokens = dots.map(formatDot)
     if (tokens.length > 0) void reply.header('X-Write-Token', tokens.join(','))
+    if (etag !== null) void reply.header('ETag', etag)
+    if (created) void reply.status(201).header('Location', `${DOCS_PREFIX}${encodeURIComponent(key)}`)
     return reply.send({ tokens, ...(replicated !== undefined ? { replicated } : {}) })
   }
 
@@ -55,34 +73,66 @@ export function registerDocRoutes(app: FastifyInstance, deps: ServerDeps, limits
     return body
   }
 
+  app.get('/docs', {
+    schema: { summary: 'List live documents, paged like /kv', querystring: listQuerySchema, response: { 200: keyListSchema, ...errorResponses } }
+  }, async (req) => {
+    const q = req.query as { prefix: string; after?: string; limit: number }
+    return deps.engine.listDocs(q.prefix, q.after, q.limit)
+  })
+
   app.get('/docs/*', {
-    schema: { querystring: { type: 'object', properties: { conflicts: { type: 'boolean' }, wait: { type: 'string' } } } }
+    schema: {
+      summary: 'Read a document (with ?conflicts=true, the values concurrent writes left too)',
+      params: keyParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          conflicts: { type: 'boolean' },
+          wait: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for the writes in X-After (default 1000)' }
+        }
+      },
+      response: {
+        200: { description: 'the document, or {doc, conflicts}', content: { 'application/json': { schema: { anyOf: [docSchema, docConflictsSchema] } } } },
+        304: { description: 'If-None-Match matched: the document has not changed', type: 'null' },
+        ...errorResponses
+      }
+    }
   }, async (req, reply) => {
     const key = keyOf(req)
+    const preconditions = parsePreconditions(req.headers)
     await readAfter(deps, req, limits)
     const { conflicts } = req.query as { conflicts?: boolean }
     const out = await deps.engine.readDoc(key, (doc) => {
-      const json = doc === undefined ? undefined : docToJson(doc)
-      if (json === undefined || doc === undefined) return undefined
-      return conflicts === true ? { doc: json, conflicts: docConflicts(doc) } : json
+      const etag = doc === undefined ? null : docEtag(doc)
+      const outcome = evaluatePreconditions(preconditions, etag, true)
+      if (outcome !== 'proceed' || doc === undefined || etag === null) return { outcome, etag, body: undefined }
+      const json = docToJson(doc)!
+      return { outcome, etag, body: conflicts === true ? { doc: json, conflicts: docConflicts(doc) } : json }
     })
-    if (out === undefined) throw SwarmError.notFound(`document ${JSON.stringify(key)}`)
-    return reply.type('application/json').send(out)
+    if (out.outcome === 'failed') throw SwarmError.preconditionFailed(out.etag)
+    if (out.etag !== null) void reply.header('ETag', out.etag)
+    if (out.outcome === 'not-modified') return reply.status(304).send()
+    if (out.body === undefined) throw SwarmError.notFound(`document ${JSON.stringify(key)}`)
+    return reply.type('application/json').send(out.body)
   })
 
-  app.put('/docs/*', { config, schema: writeSchema }, async (req, reply) => {
+  app.put('/docs/*', { config, schema: { summary: 'Replace a document\'s root', params: keyParams, querystring: writeQuery, body: jsonBody('a JSON object'), response: writeResponses } }, async (req, reply) => {
     const key = keyOf(req)
     const body = objectBody(req, ErrorCode.BAD_DOCUMENT, 'a document')
     return write(req, reply, key, (root) => replaceRoot(root, body))
   })
 
-  app.patch('/docs/*', { config: { ...config, badInputCode: ErrorCode.BAD_PATCH }, schema: writeSchema }, async (req, reply) => {
+  app.patch('/docs/*', {
+    config: { ...config, badInputCode: ErrorCode.BAD_PATCH },
+    schema: { summary: 'Apply an RFC 7396 merge patch', params: keyParams, querystring: writeQuery, body: jsonBody('a merge patch (a JSON object)'), response: writeResponses }
+  }, async (req, reply) => {
     const key = keyOf(req)
     const patch = objectBody(req, ErrorCode.BAD_PATCH, 'a merge patch for a document')
     return write(req, reply, key, (root) => applyMergePatch(root, patch))
   })
 
-  app.delete('/docs/*', { config, schema: writeSchema }, async (req, reply) => {
+  app.delete('/docs/*', { config, schema: { summary: 'Delete a document', params: keyParams, querystring: writeQuery, response: writeResponses } }, async (req, reply) => {
     const key = keyOf(req)
     const exists = await deps.engine.readDoc(key, (doc) => doc !== undefined && docToJson(doc) !== undefined)
     if (!exists) throw SwarmError.notFound(`document ${JSON.stringify(key)}`)
@@ -92,14 +142,17 @@ export function registerDocRoutes(app: FastifyInstance, deps: ServerDeps, limits
   app.post('/docs/*', {
     config,
     schema: {
+      summary: 'POST /docs/<key>/increment: add to a counter',
+      params: keyParams,
+      querystring: writeQuery,
+      response: writeResponses,
       body: {
         type: 'object', required: ['path'], additionalProperties: false,
         properties: {
           path: { type: 'array', minItems: 1, maxItems: 64, items: { anyOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }] } },
           by: { type: 'integer', default: 1 }
         }
-      },
-      ...writeSchema
+      }
     }
   }, async (req, reply) => {
     const path = (req.raw.url ?? '').split('?')[0]!

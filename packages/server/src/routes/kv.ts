@@ -1,16 +1,47 @@
 import {
-  SwarmError, etagOfText, formatDot, formatHlc, formatVV, rankSiblings, winner, type Dot, type RegisterState
+  SwarmError, etagOfText, evaluatePreconditions, formatDot, formatHlc, formatVV, isLive, rankSiblings, winner, type Dot, type RegisterState
 } from '@swarmkv/core'
 import type { LocalWrite, WriteResult } from '@swarmkv/storage'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Limits, ServerDeps } from '../options.js'
 import { keyFromUrl } from '../keys.js'
-import { parseContextHeader, parseIfMatchHeader } from '../headers.js'
+import { parseContextHeader, parsePreconditions } from '../headers.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication, readAfter } from '../consistency.js'
-import { errorSchema, writeResultSchema } from '../schemas.js'
+import { binarySchema, errorResponses, keyListSchema, keyParams, siblingsSchema, writeResultSchema } from '../schemas.js'
 
 const KV_PREFIX = '/kv/'
+
+const readQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    siblings: { type: 'boolean', description: 'every sibling as JSON instead of the winner' },
+    wait: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for the writes in X-After (default 1000)' }
+  }
+} as const
+
+const writeQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes applied the write' },
+    timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
+  }
+} as const
+
+/** GET /kv and GET /docs take the same paging parameters. */
+export const listQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    prefix: { type: 'string', default: '' },
+    after: { type: 'string', description: 'exclusive lower bound: the previous page\'s next' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }
+  }
+} as const
+
+const notModified = { description: 'If-None-Match matched: the representation has not changed', type: 'null' } as const
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -62,12 +93,26 @@ export function coveringTokens(dots: readonly Dot[]): string {
   return [...max].map(([o, s]) => `${o}:${s}`).join(',')
 }
 
-export function sendWriteResult(reply: FastifyReply, results: readonly WriteResult[], replicated: number | undefined) {
+/**
+ * A write's answer. `location`: the written resource's path, given for a single write, which
+ * answers 201 with it when the write created the key (RFC 9110 §9.3.4) and 200 otherwise.
+ */
+export function sendWriteResult(reply: FastifyReply, results: readonly WriteResult[], replicated: number | undefined, location?: string) {
   const last = results[results.length - 1]
   const tokens = results.map((r) => formatDot(r.dot))
   void reply.header('X-Write-Token', results.length === 1 ? tokens[0] : coveringTokens(results.map((r) => r.dot)))
-  if (last !== undefined && results.length === 1) contextHeaders(reply, last.state)
+  if (last !== undefined && results.length === 1) {
+    contextHeaders(reply, last.state)
+    // A tombstone is no representation: nothing to name with an ETag after a DELETE.
+    if (!isLive(last.state)) void reply.removeHeader('ETag')
+    if (location !== undefined && last.created && isLive(last.state)) void reply.status(201).header('Location', location)
+  }
   return reply.send({ tokens, ...(replicated !== undefined ? { replicated } : {}) })
+}
+
+/** The path of a key's resource, as Location gives it. */
+export function kvLocation(key: string): string {
+  return `${KV_PREFIX}${encodeURIComponent(key)}`
 }
 
 export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits: Limits): void {
@@ -78,21 +123,26 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxValueBytes }, (_req, body, done) => done(null, body))
 
-  const querySchema = {
-    type: 'object',
-    properties: {
-      siblings: { type: 'boolean' },
-      wait: { type: 'string' },
-      w: { type: 'integer', minimum: 1, maximum: 1000 },
-      timeout: { type: 'string' }
+  app.get('/kv/*', {
+    schema: {
+      summary: 'Read a key: its winning value (or every sibling with ?siblings=true)',
+      params: keyParams,
+      querystring: readQuerySchema,
+      response: { 200: { description: 'the winning value, or the siblings as JSON', content: { 'application/json': { schema: siblingsSchema }, '*/*': { schema: binarySchema } } }, 304: notModified, ...errorResponses }
     }
-  }
-
-  app.get('/kv/*', { schema: { querystring: querySchema } }, async (req, reply) => {
+  }, async (req, reply) => {
     const key = keyOf(req)
+    const preconditions = parsePreconditions(req.headers)
     await readAfter(deps, req, limits)
     const q = req.query as { siblings?: boolean }
     const state = await engine.get(key)
+    const current = state !== undefined && isLive(state) ? etagOfText(formatVV(state.context)) : null
+    const outcome = evaluatePreconditions(preconditions, current, true)
+    if (outcome === 'failed') throw SwarmError.preconditionFailed(current)
+    if (outcome === 'not-modified') {
+      stateHeaders(reply, state!)
+      return reply.status(304).send()
+    }
     if (q.siblings === true) {
       if (state === undefined || state.siblings.length === 0) throw SwarmError.notFound(`key ${JSON.stringify(key)}`)
       stateHeaders(reply, state)
@@ -110,7 +160,7 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
   const writeRoute = (deleted: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const key = keyOf(req)
     const context = parseContextHeader(req.headers['x-context'])
-    const ifMatch = parseIfMatchHeader(req.headers['if-match'])
+    const preconditions = parsePreconditions(req.headers)
     if (!admitWrite(deps, reply, req.raw.url ?? '')) return reply
     let value: Uint8Array = new Uint8Array(0)
     if (!deleted && req.body !== undefined && req.body !== null) {
@@ -121,32 +171,25 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
       value = Uint8Array.prototype.slice.call(body)
     }
     const write: LocalWrite = {
-      key, value, deleted, context, ifMatch,
+      key, value, deleted, context, preconditions,
       contentType: deleted ? '' : (req.headers['content-type'] ?? DEFAULT_CONTENT_TYPE)
     }
     const results = await engine.write([write])
     const replicated = await awaitReplication(deps, req, results.map((r) => r.dot), limits)
-    return sendWriteResult(reply, results, replicated)
+    return sendWriteResult(reply, results, replicated, kvLocation(key))
   }
 
-  const writeSchema = { querystring: querySchema, response: { 200: writeResultSchema, '4xx': errorSchema } }
-  app.put('/kv/*', { schema: writeSchema }, writeRoute(false))
-  app.delete('/kv/*', { schema: writeSchema }, writeRoute(true))
+  const writeResponses = { 200: writeResultSchema, 201: { ...writeResultSchema, description: 'the write created the key' }, ...errorResponses }
+  app.put('/kv/*', {
+    schema: {
+      summary: 'Write a key', params: keyParams, querystring: writeQuerySchema, response: writeResponses,
+      body: { description: 'the value: any bytes, kept with the Content-Type sent', content: { '*/*': { schema: binarySchema } } }
+    }
+  }, writeRoute(false))
+  app.delete('/kv/*', { schema: { summary: 'Delete a key (writes a tombstone)', params: keyParams, querystring: writeQuerySchema, response: writeResponses } }, writeRoute(true))
 
   app.get('/kv', {
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: {
-          prefix: { type: 'string', default: '' },
-          after: { type: 'string' },
-          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }
-        }
-      },
-      response: {
-        200: { type: 'object', properties: { keys: { type: 'array', items: { type: 'string' } }, next: { type: ['string', 'null'] } } }
-      }
-    }
+    schema: { summary: 'List live keys, paged', querystring: listQuerySchema, response: { 200: keyListSchema, ...errorResponses } }
   }, async (req) => {
     const q = req.query as { prefix: string; after?: string; limit: number }
     return engine.list(q.prefix, q.after, q.limit)
