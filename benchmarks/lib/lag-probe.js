@@ -34,7 +34,7 @@ export async function swarmkvLag({ writers, nodes, rate, durationS, waitMs = 500
     const key = `lag-${tag}-${i}`
     try {
       const put = await request(`${w.url}/kv/${key}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: value })
-      if (put.status !== 200) { failures++; return }
+      if (put.status !== 200 && put.status !== 201) { failures++; return }
       writes++
       const token = String(put.headers['x-write-token'])
       const read = (n) => request(`${n.url}/kv/${key}?wait=${waitMs}`, { headers: { 'x-after': token } })

@@ -29,6 +29,7 @@ run_tier() { # name, command...
 }
 
 run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts packages/*/src && vitest run'
+run_tier openapi bash scripts/ci/openapi-lint.sh
 # The dashboard in headless Chromium (Debian's) against real clusters: vitest.browser.config.ts.
 run_tier browser bash -c 'scripts/ci/ensure-debs.sh chromium curl && tsc -b && vitest run -c vitest.browser.config.ts'
 # Inter-region delay (netem or NFQUEUE) between two namespaces: scripts/wan-delay/check.sh.

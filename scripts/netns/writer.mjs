@@ -1,5 +1,5 @@
 // Writes keys to one node until it stops answering or a limit is reached; prints the keys whose
-// writes were acknowledged (HTTP 200) and the highest seq among their write tokens, one JSON
+// writes were acknowledged (HTTP 200, or 201 for a new key) and the highest seq among their write tokens, one JSON
 // object on stdout. Used by test.sh to check that
 // every acknowledged write survives a SIGKILL of the node that took it.
 //
@@ -27,7 +27,7 @@ async function worker() {
         method: 'PUT', body: key, headers: { 'content-type': 'text/plain' }, signal: AbortSignal.timeout(2000)
       })
       await res.arrayBuffer()
-      if (res.status === 200) {
+      if (res.status === 200 || res.status === 201) {
         acked.push(key)
         // X-Write-Token is origin:seq; the highest seq acknowledged must survive a crash.
         const seq = Number((res.headers.get('x-write-token') ?? '').split(':')[1])

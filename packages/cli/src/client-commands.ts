@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { SwarmkvClient } from '@swarmkv/client'
-import { parse, str, int, UsageError } from './args.js'
+import { parse, int, UsageError } from './args.js'
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom } from './client-options.js'
+import { readStdin } from './stdin.js'
 
 export const CLIENT_HELP = `swarmkv get|put|del|ls — a small client
 
@@ -10,24 +11,15 @@ export const CLIENT_HELP = `swarmkv get|put|del|ls — a small client
   swarmkv del KEY [--context CTX]
   swarmkv ls [--prefix P] [--after K] [--limit N]
 
-  --url URL     any node (default $SWARMKV_URL or http://127.0.0.1:7001)
-  --token T     bearer token (default $SWARMKV_TOKEN)
-`
-
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
+${CLIENT_OPTIONS_HELP}`
 
 export async function clientCommand(cmd: 'get' | 'put' | 'del' | 'ls', argv: string[]): Promise<number> {
   const { values: v, positionals: p } = parse(argv, {
-    url: { type: 'string' }, token: { type: 'string' }, siblings: { type: 'boolean' }, file: { type: 'string' }, 'content-type': { type: 'string' },
+    ...CLIENT_OPTIONS, siblings: { type: 'boolean' }, file: { type: 'string' }, 'content-type': { type: 'string' },
     context: { type: 'string' }, w: { type: 'string' }, prefix: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' }
   })
   if (v.help === true) { process.stdout.write(CLIENT_HELP); return 0 }
-  const token = typeof v.token === 'string' ? v.token : process.env.SWARMKV_TOKEN
-  const client = new SwarmkvClient({ url: str(v.url, process.env.SWARMKV_URL ?? 'http://127.0.0.1:7001'), ...(token !== undefined ? { token } : {}) })
+  const client = clientFrom(v)
   const context = typeof v.context === 'string' ? v.context : undefined
   const w = v.w === undefined ? undefined : int(v.w, 1, 'w')
   switch (cmd) {

@@ -26,7 +26,7 @@ describe('documents replicated between real processes', () => {
     await cluster.waitConnected()
     const m1 = cluster.node('m1')
     const m2 = cluster.node('m2')
-    expect(await send(m1.url, 'PUT', '/docs/profile', { shared: 'initial', hits: { $counter: 0 } })).toBe(200)
+    expect(await send(m1.url, 'PUT', '/docs/profile', { shared: 'initial', hits: { $counter: 0 } })).toBe(201)
     await cluster.waitConverged()
 
     // 2 masters x 6 writers x 200 patches: each writer owns a field, every writer also writes the

@@ -14,7 +14,7 @@ export function httpWrite(url: string, method: 'PUT' | 'DELETE', key: string, va
     const u = new URL(`/kv/${encodeURIComponent(key)}`, url)
     const req = request(u, { method, agent: keepAlive, headers: { ...(value !== undefined ? { 'content-type': 'text/plain' } : {}), ...headers } }, (res) => {
       res.resume()
-      res.on('end', () => resolve(res.statusCode === 200 ? (res.headers['x-write-token'] as string) : undefined))
+      res.on('end', () => resolve(res.statusCode === 200 || res.statusCode === 201 ? (res.headers['x-write-token'] as string) : undefined))
       res.on('error', () => resolve(undefined))
     })
     req.on('error', () => resolve(undefined))

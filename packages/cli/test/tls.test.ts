@@ -40,7 +40,7 @@ describe('HTTPS and tokens on a real node', () => {
     const url = `https://127.0.0.1:${port}`
     await waitUntil('the TLS node to be ready', async () => (await httpsCall(`${url}/ready`, ca, 'GET')).status === 200, 20_000)
     expect((await httpsCall(`${url}/kv/secure`, ca, 'PUT', {}, 'v')).status).toBe(401)
-    expect((await httpsCall(`${url}/kv/secure`, ca, 'PUT', { authorization: 'Bearer w-secret' }, 'over tls')).status).toBe(200)
+    expect((await httpsCall(`${url}/kv/secure`, ca, 'PUT', { authorization: 'Bearer w-secret' }, 'over tls')).status).toBe(201)
     expect(await httpsCall(`${url}/kv/secure`, ca, 'GET', { authorization: 'Bearer w-secret' })).toEqual({ status: 200, body: 'over tls' })
   })
 })

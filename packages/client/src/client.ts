@@ -1,67 +1,35 @@
-/** Options for {@link SwarmkvClient}. */
-export interface ClientOptions {
-  /** Base URL of any node, e.g. `http://127.0.0.1:7001`. */
-  readonly url: string
-  /** How long a read waits for this session's writes to arrive at the node, in ms. Default 5000. */
-  readonly readWaitMs?: number
-  readonly fetch?: typeof fetch
-  /** Bearer token, for nodes started with --token. */
-  readonly token?: string
-}
-
-export interface GetResult {
-  readonly value: Uint8Array
-  readonly contentType: string
-  readonly etag: string
-  readonly context: string
-  readonly siblings: number
-}
-
-export interface SiblingJson {
-  readonly dot: string
-  readonly hlc: string
-  readonly contentType: string
-  readonly deleted: boolean
-  readonly encoding: 'utf8' | 'base64'
-  readonly value: string
-}
-
-export interface WriteOptions {
-  readonly contentType?: string
-  /** The X-Context of the state being replaced (from a get); absent: replace what the node has. */
-  readonly context?: string
-  readonly ifMatch?: string
-  /** Wait until this many nodes have the write. */
-  readonly w?: number
-  readonly timeoutMs?: number
-}
-
-const MAX_REDIRECTS = 3
-
-export class SwarmkvError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
-    super(message)
-    this.name = 'SwarmkvError'
-  }
-}
+import type { ClusterInfo, KeyList, SiblingsBody, WriteResultBody } from './schemas.js'
+import type { ClientOptions, GetResult, ReadOptions, WriteOptions, WriteResult } from './types.js'
+import { DEFAULT_TIMEOUT_MS, Transport, ensureOk, readJson, type CallOptions } from './transport.js'
+import { watchFeed, type WatchEvent, type WatchOptions } from './watch.js'
+import { DocsApi } from './docs.js'
 
 /**
- * A small HTTP client. It remembers the write tokens of its own writes and sends them with every
- * read (X-After), so a session reads its own writes on any node, in any region.
+ * A typed HTTP client of swarmkv. It remembers the write tokens of its own writes and sends them
+ * with every read (X-After), so a session reads its own writes on any node, in any region; with
+ * several URLs it fails over; every call has a deadline. Errors are SwarmkvError with the
+ * server's code.
  */
 export class SwarmkvClient {
-  readonly url: string
-  private readonly fetch: typeof fetch
+  readonly docs: DocsApi
+  private readonly transport: Transport
   private readonly readWaitMs: number
-  private readonly auth: Record<string, string>
   /** Latest write token per origin: enough to cover every write of this session. */
   private readonly tokens = new Map<string, number>()
 
   constructor(opts: ClientOptions) {
-    this.url = opts.url.replace(/\/+$/, '')
-    this.fetch = opts.fetch ?? fetch
+    const urls = [...(opts.urls ?? []), ...(opts.url !== undefined ? [opts.url] : [])].map((u) => u.replace(/\/+$/, ''))
+    this.transport = new Transport({
+      urls, fetch: opts.fetch ?? fetch, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      headers: opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` }
+    })
     this.readWaitMs = opts.readWaitMs ?? 5000
-    this.auth = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` }
+    this.docs = new DocsApi(this)
+  }
+
+  /** The node calls go to first (the one that answered last). */
+  get url(): string {
+    return this.transport.url
   }
 
   /** The session's write tokens, as sent in X-After. */
@@ -69,10 +37,10 @@ export class SwarmkvClient {
     return [...this.tokens].map(([o, s]) => `${o}:${s}`).join(',')
   }
 
-  async get(key: string): Promise<GetResult | undefined> {
-    const res = await this.request('GET', `/kv/${encodeURIComponent(key)}?wait=${this.readWaitMs}`, undefined, this.readHeaders())
-    if (res.status === 404) return undefined
-    await this.ensureOk(res)
+  async get(key: string, opts: ReadOptions = {}): Promise<GetResult | undefined> {
+    const res = await this.request('GET', `/kv/${encodeURIComponent(key)}?wait=${this.readWaitMs}`, { headers: this.readHeaders(), ...opts })
+    if (res.status === 404) { await res.body?.cancel(); return undefined }
+    await ensureOk(res)
     return {
       value: new Uint8Array(await res.arrayBuffer()),
       contentType: res.headers.get('content-type') ?? 'application/octet-stream',
@@ -82,67 +50,103 @@ export class SwarmkvClient {
     }
   }
 
-  async getText(key: string): Promise<string | undefined> {
-    const r = await this.get(key)
+  async getText(key: string, opts: ReadOptions = {}): Promise<string | undefined> {
+    const r = await this.get(key, opts)
     return r === undefined ? undefined : new TextDecoder().decode(r.value)
   }
 
-  async siblings(key: string): Promise<{ key: string; context: string; siblings: SiblingJson[] } | undefined> {
-    const res = await this.request('GET', `/kv/${encodeURIComponent(key)}?siblings=true&wait=${this.readWaitMs}`, undefined, this.readHeaders())
-    if (res.status === 404) return undefined
-    await this.ensureOk(res)
-    return (await res.json()) as { key: string; context: string; siblings: SiblingJson[] }
+  async siblings(key: string, opts: ReadOptions = {}): Promise<SiblingsBody | undefined> {
+    const res = await this.request('GET', `/kv/${encodeURIComponent(key)}?siblings=true&wait=${this.readWaitMs}`, { headers: this.readHeaders(), ...opts })
+    if (res.status === 404) { await res.body?.cancel(); return undefined }
+    return readJson<SiblingsBody>(res)
   }
 
+  /** Writes a key; resolves with its write tokens. `putResult` tells more. */
   async put(key: string, value: Uint8Array | string, opts: WriteOptions = {}): Promise<string[]> {
+    return (await this.putResult(key, value, opts)).tokens
+  }
+
+  async putResult(key: string, value: Uint8Array | string, opts: WriteOptions = {}): Promise<WriteResult> {
     const body = typeof value === 'string' ? new TextEncoder().encode(value) : value
     const contentType = opts.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream')
-    return this.write('PUT', key, body, { ...opts, contentType })
+    return this.write('PUT', `/kv/${encodeURIComponent(key)}`, body, { ...opts, contentType })
   }
 
   async del(key: string, opts: WriteOptions = {}): Promise<string[]> {
-    return this.write('DELETE', key, undefined, opts)
+    return (await this.write('DELETE', `/kv/${encodeURIComponent(key)}`, undefined, opts)).tokens
   }
 
-  async list(opts: { prefix?: string; after?: string; limit?: number } = {}): Promise<{ keys: string[]; next: string | null }> {
+  async list(opts: { prefix?: string; after?: string; limit?: number } & ReadOptions = {}): Promise<KeyList> {
+    return this.listAt('/kv', opts)
+  }
+
+  async batch(ops: ReadonlyArray<{ op: 'put' | 'del'; key: string; value?: string; encoding?: 'utf8' | 'base64'; contentType?: string; context?: string; ifMatch?: string; ifNoneMatch?: string }>, opts: ReadOptions = {}): Promise<string[]> {
+    const res = await this.request('POST', '/batch', { body: JSON.stringify({ ops }), headers: { 'content-type': 'application/json' }, ...opts })
+    return (await this.afterWrite(res)).tokens
+  }
+
+  /** This node and its peers (GET /cluster). */
+  cluster(opts: ReadOptions = {}): Promise<ClusterInfo> {
+    return this.json<ClusterInfo>('/cluster', opts)
+  }
+
+  /**
+   * Every change to keys and documents under `prefix`, as it happens. Resumes by itself after a
+   * dropped connection, on another node if need be, with no change missed or repeated.
+   */
+  watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
+    return watchFeed(this.transport, opts)
+  }
+
+  async json<T = unknown>(path: string, opts: ReadOptions = {}): Promise<T> {
+    return readJson<T>(await this.request('GET', path, opts))
+  }
+
+  /** @internal: shared with DocsApi. */
+  async listAt(base: string, opts: { prefix?: string; after?: string; limit?: number } & ReadOptions): Promise<KeyList> {
     const q = new URLSearchParams()
     if (opts.prefix !== undefined) q.set('prefix', opts.prefix)
     if (opts.after !== undefined) q.set('after', opts.after)
     if (opts.limit !== undefined) q.set('limit', String(opts.limit))
-    const res = await this.request('GET', `/kv?${q.toString()}`)
-    await this.ensureOk(res)
-    return (await res.json()) as { keys: string[]; next: string | null }
+    const qs = q.size > 0 ? `?${q.toString()}` : ''
+    return readJson<KeyList>(await this.request('GET', `${base}${qs}`, opts))
   }
 
-  async batch(ops: ReadonlyArray<{ op: 'put' | 'del'; key: string; value?: string; encoding?: 'utf8' | 'base64'; contentType?: string; context?: string }>): Promise<string[]> {
-    const res = await this.request('POST', '/batch', JSON.stringify({ ops }), { 'content-type': 'application/json' })
-    return this.afterWrite(res)
-  }
-
-  async json<T = unknown>(path: string): Promise<T> {
-    const res = await this.request('GET', path)
-    await this.ensureOk(res)
-    return (await res.json()) as T
-  }
-
-  private async write(method: 'PUT' | 'DELETE', key: string, body: Uint8Array | undefined, opts: WriteOptions): Promise<string[]> {
+  /** @internal: shared with DocsApi. */
+  async write(method: 'PUT' | 'DELETE' | 'PATCH' | 'POST', path: string, body: Uint8Array | string | undefined, opts: WriteOptions): Promise<WriteResult> {
     const headers: Record<string, string> = {}
     if (opts.contentType !== undefined && body !== undefined) headers['content-type'] = opts.contentType
     if (opts.context !== undefined) headers['x-context'] = opts.context
     if (opts.ifMatch !== undefined) headers['if-match'] = opts.ifMatch
+    if (opts.ifNoneMatch !== undefined) headers['if-none-match'] = opts.ifNoneMatch
     const q = new URLSearchParams()
     if (opts.w !== undefined) q.set('w', String(opts.w))
-    if (opts.timeoutMs !== undefined) q.set('timeout', String(opts.timeoutMs))
+    if (opts.timeoutMs !== undefined && opts.w !== undefined) q.set('timeout', String(opts.timeoutMs))
     const qs = q.size > 0 ? `?${q.toString()}` : ''
-    const res = await this.request(method, `/kv/${encodeURIComponent(key)}${qs}`, body, headers)
+    const res = await this.request(method, `${path}${qs}`, { body, headers, signal: opts.signal, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs + 1000 } : {}) })
     return this.afterWrite(res)
   }
 
-  private async afterWrite(res: Response): Promise<string[]> {
-    await this.ensureOk(res)
-    const { tokens } = (await res.json()) as { tokens: string[] }
+  /** @internal: shared with DocsApi. */
+  readHeaders(): Record<string, string> {
+    const after = this.after
+    return after === '' ? {} : { 'x-after': after }
+  }
+
+  /** @internal: shared with DocsApi. */
+  get readWait(): number {
+    return this.readWaitMs
+  }
+
+  /** @internal: shared with DocsApi. */
+  request(method: string, path: string, call: CallOptions = {}): Promise<Response> {
+    return this.transport.request(method, path, call)
+  }
+
+  private async afterWrite(res: Response): Promise<WriteResult> {
+    const { tokens } = await readJson<WriteResultBody>(res)
     for (const t of tokens) this.remember(t)
-    return tokens
+    return { tokens, created: res.status === 201, etag: res.headers.get('etag') ?? undefined }
   }
 
   private remember(token: string): void {
@@ -150,35 +154,5 @@ export class SwarmkvClient {
     const origin = token.slice(0, i)
     const seq = Number(token.slice(i + 1))
     if ((this.tokens.get(origin) ?? 0) < seq) this.tokens.set(origin, seq)
-  }
-
-  private readHeaders(): Record<string, string> {
-    const after = this.after
-    return after === '' ? {} : { 'x-after': after }
-  }
-
-  private async request(method: string, path: string, body?: Uint8Array | string, headers: Record<string, string> = {}): Promise<Response> {
-    // Replicas answer writes with 307 to a master: follow it here, resending method and body
-    // (fetch's own redirect handling cannot resend a byte body).
-    let url = `${this.url}${path}`
-    for (let hop = 0; ; hop++) {
-      const res = await this.fetch(url, { method, headers: { ...this.auth, ...headers }, ...(body !== undefined ? { body: typeof body === 'string' ? body : body.slice() } : {}), redirect: 'manual' })
-      const location = res.headers.get('location')
-      if ((res.status !== 307 && res.status !== 308) || location === null || hop >= MAX_REDIRECTS) return res
-      await res.body?.cancel()
-      url = new URL(location, url).toString()
-    }
-  }
-
-  private async ensureOk(res: Response): Promise<void> {
-    if (res.ok) return
-    let body: unknown
-    try {
-      body = await res.json()
-    } catch {
-      body = undefined
-    }
-    const b = body as { error?: string; message?: string } | undefined
-    throw new SwarmkvError(res.status, b?.error ?? `HTTP_${res.status}`, b?.message ?? res.statusText, body)
   }
 }

@@ -34,6 +34,8 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
     bodyLimit: limits.maxValueBytes + 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
     clientErrorHandler,
+    // Requests that arrive while the node closes are answered below, in our error format.
+    return503OnClosing: false,
     // The router refuses undecodable URLs before any route runs: answer in our error format.
     frameworkErrors: (err, req, reply) => {
       const inKey = (req.raw.url ?? '').startsWith('/kv/')
@@ -48,6 +50,16 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   app.addHook('onClose', async () => { open = false; loop.close(); metrics.close() })
   // A callback hook: an async one costs every request a promise.
   app.addHook('onResponse', (req, reply, done) => { metrics.onResponse(req, reply); done() })
+
+  // Closing: a request that still arrives gets 503 with Retry-After, and a watcher's connection is
+  // dropped unanswered, which EventSource clients retry (an error status would end them for good).
+  let closing = false
+  app.addHook('preClose', (done) => { closing = true; done() })
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!closing) { done(); return }
+    if ((req.raw.url ?? '').startsWith('/watch')) { req.raw.socket.destroy(); return }
+    done(new SwarmError('STORE_CLOSED', 'this node is shutting down'))
+  })
 
   if (opts.tokens !== undefined && opts.tokens.length > 0) app.addHook('onRequest', makeAuthHook(opts.tokens))
 

@@ -99,6 +99,17 @@ describe('GET /watch (one real node, a real EventSource)', () => {
     expect(w2.changes()[0]!.data.key).toBe('c')
   })
 
+  it('closing the node ends open streams with a SHUTDOWN cut-off instead of waiting for them', async () => {
+    const w = watch(`${n.base}/watch`)
+    open.push(w.es)
+    await w.until('ready', () => w.seen.some((s) => s.type === 'ready'))
+    const t0 = Date.now()
+    await n.app.close()
+    expect(Date.now() - t0).toBeLessThan(3000)
+    await w.until('cutoff', () => w.seen.some((s) => s.type === 'cutoff'))
+    expect(w.seen.find((s) => s.type === 'cutoff')!.data.reason).toBe('SHUTDOWN')
+  })
+
   it('refuses a malformed event id with 400 BAD_EVENT_ID', async () => {
     const r = await n.fetch('/watch', { headers: { 'last-event-id': 'garbage' } })
     expect(r.status).toBe(400)
