@@ -16,7 +16,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   const s = c.self
   rows.push([s.nodeId, s.role, s.region, s.httpUrl, s.readOnly ? 'self, read-only' : 'self', '-', '-'])
   for (const p of c.peers) {
-    rows.push([p.nodeId, p.role, p.region, p.httpUrl, p.connected ? 'connected' : 'disconnected', String(p.lagOps), p.lagMs === null ? 'unknown' : String(p.lagMs)])
+    rows.push([p.nodeId, p.role, p.region, p.httpUrl, p.connected ? 'connected' : 'disconnected', p.lagOps === null ? 'unknown' : String(p.lagOps), p.lagMs === null ? 'unknown' : String(p.lagMs)])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   for (const r of rows) process.stdout.write(`${r.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd()}\n`)

@@ -138,9 +138,9 @@ export const peerSchema = {
     region: { type: 'string' },
     httpUrl: { type: 'string' },
     connected: { type: 'boolean' },
-    readOnly: { type: 'boolean' },
+    readOnly: { type: ['boolean', 'null'], description: 'null: the peer never announced it' },
     applied: { type: 'object', additionalProperties: { type: 'integer' } },
-    lagOps: { type: 'integer' },
+    lagOps: { type: ['integer', 'null'], description: 'null: unknown' },
     lagMs: { type: ['number', 'null'] }
   }
 } as const

@@ -79,7 +79,7 @@ describe('the dashboard on a live cluster', () => {
   it('a key written with curl on another node appears in the key browser, then its siblings after concurrent writes', async () => {
     const m1 = node('m1')
     const m2 = node('m2')
-    expect((await curl('-X', 'PUT', '-H', 'content-type: text/plain', '--data', 'from m2', kv(m2, 'orders/42'))).status).toBe(200)
+    expect((await curl('-X', 'PUT', '-H', 'content-type: text/plain', '--data', 'from m2', kv(m2, 'orders/42'))).status).toBe(201)
     await page.goto(`${m1.url}/ui#keys`)
     await page.fill('#key-prefix', 'orders/')
     const key = page.locator('button.key[data-key="orders/42"]')
