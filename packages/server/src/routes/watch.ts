@@ -35,6 +35,8 @@ export function registerWatchRoute(app: FastifyInstance, deps: ServerDeps, optio
   })
 
   app.get('/watch', {
+    // A stream has no length to tell and would hold a HEAD request open: GET only.
+    exposeHeadRoute: false,
     schema: {
       summary: 'Server-sent events of every change this node applies to matching keys and documents',
       querystring: {
