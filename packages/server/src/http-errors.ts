@@ -70,7 +70,10 @@ declare module 'fastify' {
 function fromFastify(err: FastifyError, req: FastifyRequest): SwarmError | undefined {
   if (err.validation) {
     // Query parameters are the same on every route: unknown or malformed ones have one code.
-    if (err.validationContext === 'querystring') return new SwarmError(ErrorCode.BAD_QUERY, `invalid query: ${err.message}`)
+    if (err.validationContext === 'querystring') {
+      const unknown = err.validation.find((v) => v.keyword === 'additionalProperties')?.params.additionalProperty
+      return new SwarmError(ErrorCode.BAD_QUERY, typeof unknown === 'string' ? `unknown query parameter ${JSON.stringify(unknown)}` : `invalid query: ${err.message}`)
+    }
     return new SwarmError(req.routeOptions.config.badInputCode ?? ErrorCode.BAD_REQUEST, `invalid request: ${err.message}`)
   }
   switch (err.code) {

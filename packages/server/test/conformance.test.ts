@@ -208,6 +208,7 @@ describe('HTTP conformance (real listening node)', () => {
         expect((await r.json()).error, `${method} ${path}`).toBe('BAD_QUERY')
       }
       expect((await n.fetch('/kv/q')).status).toBe(404)
+      expect((await (await n.fetch('/kv?prefx=a')).json()).message).toBe('unknown query parameter "prefx"')
       expect(await (await n.fetch('/kv/x?siblings=maybe')).json()).toMatchObject({ error: 'BAD_QUERY' })
       expect((await n.fetch('/kv?limit=0')).status).toBe(400)
     })

@@ -46,7 +46,7 @@ describe('/metrics', () => {
     await n.app.inject({ method: 'GET', url: kv('missing') })
     await n.app.inject({ method: 'GET', url: '/nowhere' })
     const text = (await n.app.inject({ method: 'GET', url: '/metrics' })).body
-    expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="PUT",status="200"}')).toBe(1)
+    expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="PUT",status="201"}')).toBe(1)
     expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="GET",status="200"}')).toBe(2)
     expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="/kv/*",method="GET",status="404"}')).toBe(1)
     expect(metric(text, 'swarmkv_http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}')).toBe(1)
