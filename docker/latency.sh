@@ -10,8 +10,10 @@
 # SWARMKV_LATENCY_JITTER_MS  optional jitter in ms
 # SWARMKV_LATENCY_TO     comma-separated IPs or CIDRs of the other region
 #
-# Only matching destinations are delayed: a prio qdisc at the root sends ordinary traffic to its
-# first two bands, and a u32 filter sends the other region's addresses to band 3, which has netem.
+# Only matching destinations are delayed: a prio qdisc with 4 bands at the root sends every packet
+# to band 1 (priomap all zeros) but those a u32 filter sends to band 4, which has netem: the other
+# region's addresses. The same qdiscs as scripts/wan-delay/apply.sh, which also works where the
+# kernel has no netem (an NFQUEUE delay), applied from the host into the container's namespace.
 set -eu
 
 ms="${1:-${SWARMKV_LATENCY_MS:-0}}"
@@ -45,23 +47,23 @@ trap 'rm -f "$err"' EXIT
 # Removes our own root qdisc (prio, handle 1:) only; any other root qdisc is left alone, and then
 # `add` below fails and says so rather than replacing it.
 remove_ours() {
-  if tc qdisc show dev "$dev" root 2>/dev/null | grep -q '^qdisc prio 1: root'; then
+  if tc qdisc show dev "$dev" root 2>/dev/null | grep -q '^qdisc prio 1: root.*bands 4'; then
     tc qdisc del dev "$dev" root 2>/dev/null || true
   fi
 }
 
 apply() {
   remove_ours
-  tc qdisc add dev "$dev" root handle 1: prio || return 1
+  tc qdisc add dev "$dev" root handle 1: prio bands 4 priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || return 1
   if [ "$jitter" != 0 ]; then
-    tc qdisc add dev "$dev" parent 1:3 handle 30: netem delay "${ms}ms" "${jitter}ms" || return 1
+    tc qdisc add dev "$dev" parent 1:4 handle 40: netem delay "${ms}ms" "${jitter}ms" || return 1
   else
-    tc qdisc add dev "$dev" parent 1:3 handle 30: netem delay "${ms}ms" || return 1
+    tc qdisc add dev "$dev" parent 1:4 handle 40: netem delay "${ms}ms" || return 1
   fi
   old_ifs="$IFS"
   IFS=,
   for t in $targets; do
-    tc filter add dev "$dev" protocol ip parent 1:0 prio 3 u32 match ip dst "$t" flowid 1:3 || return 1
+    tc filter add dev "$dev" protocol ip parent 1:0 prio 4 u32 match ip dst "$t" flowid 1:4 || return 1
   done
   IFS="$old_ifs"
 }
@@ -71,6 +73,6 @@ if apply 2>"$err"; then
 else
   remove_ours
   reason="$(tr '\n' ' ' <"$err")"
-  say "could not apply netem on $dev (${reason:-unknown error}): this kernel lacks sch_netem/sch_prio or the container lacks NET_ADMIN; running WITHOUT injected latency"
+  say "could not apply netem on $dev (${reason:-unknown error}): this kernel lacks sch_netem/sch_prio or the container lacks NET_ADMIN; running WITHOUT injected latency (add it from the host: scripts/wan-delay/apply.sh)"
 fi
 exit 0
