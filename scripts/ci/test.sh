@@ -38,6 +38,8 @@ run_tier wan-delay bash scripts/wan-delay/check.sh
 run_tier obs vitest run --config vitest.obs.config.ts
 # promtool over the rules, their tests, and the /metrics of real nodes of every role.
 run_tier monitoring bash scripts/ci/monitoring.sh
+# The two-region compose cluster on a private Docker engine, built offline: scripts/docker/check.sh.
+run_tier docker bash scripts/docker/check.sh
 
 echo
 if [ ${#skipped[@]} -gt 0 ]; then
