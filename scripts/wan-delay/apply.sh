@@ -24,6 +24,7 @@
 #   wan-delay: eu-m1: +40 ms one way toward 10.77.2.0/24 (nfqueue, pid 1234)
 # Without root or without the tools it fails (exit 1) and says why; it never leaves a rule behind
 # that would drop traffic (the NFQUEUE rule has --queue-bypass: no reader, no delay).
+# shellcheck disable=SC2034 # done_ok is read by the EXIT trap, which shellcheck does not follow
 set -euo pipefail
 dir="$(cd "$(dirname "$0")" && pwd)"
 
@@ -128,7 +129,7 @@ remove_netem() {
   ns_usable || return 0
   command -v tc >/dev/null 2>&1 || return 0
   local dev
-  for dev in $(in_ns ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
+  for dev in $(in_ns ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
     if in_ns tc qdisc show dev "$dev" root 2>/dev/null | grep -q '^qdisc prio 1: root.*bands 4'; then
       in_ns tc qdisc del dev "$dev" root 2>/dev/null || true
     fi
@@ -196,7 +197,6 @@ command -v nsenter >/dev/null 2>&1 || die "nsenter is not installed (util-linux)
 remove_all
 # A failure half way leaves nothing behind: no process, no rule, no qdisc.
 done_ok=0 # read by the EXIT trap
-# shellcheck disable=SC2034 # (each assignment below is read there)
 trap '((done_ok)) || remove_all' EXIT
 if ((delay == 0)); then
   done_ok=1
