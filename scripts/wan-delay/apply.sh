@@ -157,8 +157,10 @@ apply_nfqueue() {
   bin="$(bash "$dir/build.sh")" || die "could not build wan-delay (gcc, libnetfilter-queue-dev)"
   mkdir -p "$state"
   : >"$logfile"
-  # nsenter execs the program in place: $! is the delay process itself.
-  setsid nsenter --net="$nspath" "$bin" -q "$queue" -d "$delay" -j "$jitter" >>"$logfile" 2>&1 </dev/null &
+  # nsenter and nice exec in place: $! is the delay process itself. Above normal priority, so
+  # the machine's other work (a test run's nodes) delays its wake-ups less (measured at load 16:
+  # medians up to 99.5 ms for 2 x 40 ms at normal priority).
+  setsid nsenter --net="$nspath" nice -n -10 "$bin" -q "$queue" -d "$delay" -j "$jitter" >>"$logfile" 2>&1 </dev/null &
   p=$!
   start="$(proc_starttime "$p")" || die "wan-delay exited at once: $(cat "$logfile")"
   echo "$p $start" >"$pidfile"

@@ -65,8 +65,9 @@ expect() {
   fi
 }
 
-lo=$((DELAY * 2 * 95 / 100)) hi=$((DELAY * 2 + 25))
-expect "no delay" "$(rtt)" 0 10
+# The upper bounds leave room for a loaded machine (scheduling adds to every hold, never removes).
+lo=$((DELAY * 2 * 95 / 100)) hi=$((DELAY * 2 + 40))
+expect "no delay" "$(rtt)" 0 20
 for ns in "$A" "$B"; do bash "$dir/apply.sh" add --netns "$ns" --to 10.199.1.0/24 --delay "$DELAY"; done
 expect "+$DELAY ms each way (auto)" "$(rtt)" "$lo" "$hi"
 for ns in "$A" "$B"; do bash "$dir/apply.sh" add --netns "$ns" --to 10.199.1.0/24 --delay "$DELAY" --mode nfqueue; done
@@ -75,14 +76,14 @@ pids="$(cat "$state"/*.pid | awk '{print $1}')"
 # Jitter +-10 ms on one side only: the round trip stays within 2*DELAY +- 10 (plus scheduling).
 bash "$dir/apply.sh" add --netns "$B" --to 10.199.1.0/24 --delay "$DELAY" --jitter 10
 j="$(rtt)"
-expect "+$DELAY ms, +-10 ms jitter on one side" "$j" $((DELAY * 2 - 10)) $((DELAY * 2 + 10 + 25))
+expect "+$DELAY ms, +-10 ms jitter on one side" "$j" $((DELAY * 2 - 10)) $((DELAY * 2 + 10 + 40))
 node -e 'const d = JSON.parse(process.argv[1]); process.exit(d.minMs >= Number(process.argv[2]) ? 0 : 1)' "$j" $((DELAY * 2 - 11)) ||
   { echo "  FAIL jitter: a round trip below $((DELAY * 2 - 10)) ms: $j" >&2; exit 1; }
 # Only the given destinations are delayed: a rule for another subnet leaves this path alone.
 for ns in "$A" "$B"; do bash "$dir/apply.sh" add --netns "$ns" --to 10.199.200.0/24 --delay "$DELAY"; done
-expect "delay toward another subnet only" "$(rtt)" 0 10
+expect "delay toward another subnet only" "$(rtt)" 0 20
 for ns in "$A" "$B"; do bash "$dir/apply.sh" del --netns "$ns"; done
-expect "after del" "$(rtt)" 0 10
+expect "after del" "$(rtt)" 0 20
 [[ -z "$(ip netns exec "$A" iptables -t mangle -S | grep -i wan-delay || true)" ]] || { echo "  FAIL rules left after del" >&2; exit 1; }
 for p in $pids; do ! kill -0 "$p" 2>/dev/null || { echo "  FAIL delay process $p still running after del" >&2; exit 1; }; done
 ! ls "$state"/*.pid >/dev/null 2>&1 || { echo "  FAIL pid files left after del" >&2; exit 1; }
