@@ -60,3 +60,19 @@ describe('GET /ui: the dashboard files', () => {
     for (const url of ['/ui/js/../../package.json', '/ui/%2e%2e/package.json']) expect((await get(url)).body, url).not.toContain('@swarmkv')
   })
 })
+
+describe('GET /ui beside the API', () => {
+  it('is left out of the OpenAPI document, and another method on it is 405 with Allow', async () => {
+    const n = await makeNode()
+    try {
+      const doc = (await n.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>()
+      expect(Object.keys(doc.paths)).toContain('/kv/{key}')
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/ui'))).toEqual([])
+      const post = await n.app.inject({ method: 'POST', url: '/ui', payload: {} })
+      expect(post.statusCode).toBe(405)
+      expect(post.headers.allow).toContain('GET')
+    } finally {
+      await n.close()
+    }
+  })
+})
