@@ -1,6 +1,7 @@
 import {
-  HybridClock, applyMergePatch, covers, docToJson, formatDot, parseVV, formatVV, type Dot, type NodeId, type Op, type VersionVector
+  HybridClock, applyMergePatch, docToJson, formatDot, parseVV, formatVV, winner, type Dot, type NodeId, type Op, type Sibling, type VersionVector
 } from '@swarmkv/core'
+import { checkLostWrites, type KeyView, type WriteRecord } from '@swarmkv/testkit'
 import { Engine, MemoryStore } from '@swarmkv/storage'
 import { MemoryNetwork, Replicator, SimScheduler, identityFromSeed, seededRandom, settle, type WireRole } from '@swarmkv/replication'
 
@@ -136,7 +137,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
 
   const digests: string[] = []
   for (const n of nodes) digests.push((await n.engine.digest()).digest)
-  const lost = await findLost(nodes[0]!, allOps, acked)
+  const lost = await findLost(nodes, allOps, acked)
   const docs: string[] = []
   for (const n of nodes) docs.push(JSON.stringify(await n.engine.readDoc('doc-0', (d) => (d === undefined ? null : docToJson(d)))))
   const stateTransfers = nodes.reduce((a, n) => a + n.replicator.stats.stateTransfersReceived, 0)
@@ -147,26 +148,34 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
 }
 
 /**
- * Every acknowledged write must be a sibling of its key or superseded by a write whose context
- * covers it (it was seen and replaced): anything else was silently lost.
+ * The lost-write check of testkit (the one the process tests and the fault suite use), on every
+ * node's final state; documents only need to exist. Acknowledged dots no node committed are lost
+ * outright.
  */
-async function findLost(probe: SimNode, ops: readonly Op[], acked: Dot[]): Promise<string[]> {
+async function findLost(nodes: readonly SimNode[], ops: readonly Op[], acked: Dot[]): Promise<string[]> {
   const byDot = new Map(ops.map((o) => [formatDot(o), o]))
   const lost: string[] = []
+  const regs: WriteRecord[] = []
   for (const dot of acked) {
     const op = byDot.get(formatDot(dot))
     if (op === undefined) { lost.push(`${formatDot(dot)} (never committed)`); continue }
-    if (op.kind !== 'reg') {
-      const heads = await probe.engine.readDoc(op.key, (d) => d !== undefined)
-      if (!heads) lost.push(`${formatDot(dot)} (document missing)`)
-      continue
-    }
-    const state = await probe.engine.get(op.key)
-    const present = state?.siblings.some((s) => s.origin === dot.origin && s.seq === dot.seq) ?? false
-    const superseded = ops.some((o) => o.kind === 'reg' && o.key === op.key && o !== op && covers(o.write.context, dot))
-    // A delete every member had applied is dropped by collection; the key's context keeps its dot.
-    const collected = op.write.sibling.deleted && state !== undefined && covers(state.context, dot)
-    if (!present && !superseded && !collected) lost.push(formatDot(dot))
+    if (op.kind === 'reg') continue
+    if (!(await nodes[0]!.engine.readDoc(op.key, (d) => d !== undefined))) lost.push(`${formatDot(dot)} (document missing)`)
   }
-  return lost
+  for (const o of ops) if (o.kind === 'reg') regs.push({ token: formatDot(o), key: o.key, deleted: o.write.sibling.deleted, context: o.write.context, committed: true })
+  const keys = [...new Set(regs.map((w) => w.key))]
+  const states = new Map<string, Map<string, KeyView>>()
+  for (const n of nodes) {
+    const views = new Map<string, KeyView>()
+    for (const key of keys) {
+      const state = await n.engine.get(key)
+      if (state !== undefined) views.set(key, { context: state.context, siblings: state.siblings.map((s) => ({ dot: formatDot(s), deleted: s.deleted })), winner: optionalDot(winner(state)) })
+    }
+    states.set(n.name, views)
+  }
+  return [...lost, ...checkLostWrites(regs, states).problems]
+}
+
+function optionalDot(s: Sibling | undefined): string | undefined {
+  return s === undefined ? undefined : formatDot(s)
 }
