@@ -1,0 +1,46 @@
+import { MemoryNetwork, SimScheduler, HyperswarmTransport, identityFromSeed, startBootstrap, topicFor } from '@swarmkv/replication'
+import { freeUdpPort } from '@swarmkv/testkit'
+import { transportSuite } from './transport-suite.js'
+
+const seedOf = (i: number) => new Uint8Array(32).fill(i + 1)
+const publicKey = (i: number) => identityFromSeed(seedOf(i)).keyPair.publicKey
+
+// The in-memory network in the mode where a write completes only on arrival (slowLinks), so
+// that backpressure exists at all.
+transportSuite('MemoryNetwork', async () => {
+  const scheduler = new SimScheduler()
+  const net = new MemoryNetwork({ seed: 1, scheduler, slowLinks: true })
+  return {
+    make: (i) => net.transport(publicKey(i)),
+    publicKey,
+    until: async (what, cond, limitMs = 20_000) => {
+      const deadline = scheduler.now() + limitMs
+      while (!cond()) {
+        if (scheduler.now() > deadline) throw new Error(`not within ${limitMs} virtual ms: ${what}`)
+        await scheduler.run({ until: scheduler.now() + 5 })
+      }
+    },
+    close: async () => { await scheduler.run({ until: scheduler.now() + 1000 }) }
+  }
+})
+
+// Real Hyperswarm on loopback with its own DHT bootstrap (never the public one).
+transportSuite('HyperswarmTransport', async () => {
+  const bootstrap = await startBootstrap('127.0.0.1', await freeUdpPort())
+  const topic = topicFor(`transport-suite-${process.pid}-${Date.now()}`, 'secret')
+  return {
+    make: (i) => new HyperswarmTransport({
+      keyPair: identityFromSeed(seedOf(i)).keyPair, topic, bootstrap: [{ host: '127.0.0.1', port: bootstrap.port }],
+      host: '127.0.0.1', port: 0, fastRefreshMs: 500
+    }),
+    publicKey,
+    until: async (what, cond, limitMs = 20_000) => {
+      const deadline = Date.now() + limitMs
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`not within ${limitMs} ms: ${what}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+    close: () => bootstrap.stop()
+  }
+})
