@@ -34,6 +34,7 @@ export const ErrorCode = {
   NOT_A_COUNTER: 'NOT_A_COUNTER',
   DOCUMENT_TOO_LARGE: 'DOCUMENT_TOO_LARGE',
   STORE_CLOSED: 'STORE_CLOSED',
+  STORAGE_FULL: 'STORAGE_FULL',
   INTERNAL: 'INTERNAL'
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -75,6 +76,9 @@ export class SwarmError extends Error {
   static readOnly() { return new SwarmError(ErrorCode.READ_ONLY, 'this node is read-only and refuses writes') }
   static noMaster() { return new SwarmError(ErrorCode.NO_MASTER, 'this node is a replica and knows no writable master to take the write (none connected, or all read-only)') }
   static storeClosed() { return new SwarmError(ErrorCode.STORE_CLOSED, 'the store is closed') }
+  static storageFull(detail: string) {
+    return new SwarmError(ErrorCode.STORAGE_FULL, `the node's disk is full; nothing of this write was stored (${detail})`)
+  }
 }
 
 export function isSwarmError(e: unknown): e is SwarmError {

@@ -38,6 +38,7 @@ export const STATUS_OF = {
   [ErrorCode.NOT_A_COUNTER]: 409,
   [ErrorCode.DOCUMENT_TOO_LARGE]: 413,
   [ErrorCode.STORE_CLOSED]: 503,
+  [ErrorCode.STORAGE_FULL]: 507,
   [ErrorCode.INTERNAL]: 500
 } as const satisfies Record<ErrorCode, number>
 

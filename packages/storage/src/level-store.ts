@@ -1,6 +1,6 @@
 import { Level } from 'level'
 import {
-  decode, encode, nodeIdEncoding, registerStateEncoding, vvEncoding,
+  SwarmError, decode, encode, nodeIdEncoding, registerStateEncoding, vvEncoding,
   type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
@@ -198,7 +198,11 @@ export class LevelStore implements Store {
       await b.close()
       throw err
     }
-    await b.write({ sync: opts.sync })
+    try {
+      await b.write({ sync: opts.sync })
+    } catch (err) {
+      throw diskFull(err) ?? err
+    }
   }
 
   private fill(b: ReturnType<Level<Uint8Array, Uint8Array>['batch']>, batch: CommitBatch): void {
@@ -218,4 +222,15 @@ export class LevelStore implements Store {
     b.put(META_KEY, encode(metaEncoding, batch.meta))
   }
 
+}
+
+/**
+ * LevelDB reports a full disk as LEVEL_IO_ERROR "…: No space left on device". The commit wrote
+ * nothing (the engine fails exactly its requests) and LevelDB takes writes again once space
+ * returns (tried on a full tmpfs), so it is a refusal with its own code, not an internal error.
+ */
+function diskFull(err: unknown): SwarmError | undefined {
+  const e = err as { code?: unknown; message?: unknown }
+  if (e.code !== 'LEVEL_IO_ERROR' || typeof e.message !== 'string' || !e.message.includes('No space left on device')) return undefined
+  return SwarmError.storageFull(e.message)
 }
