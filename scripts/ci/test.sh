@@ -40,6 +40,8 @@ run_tier obs vitest run --config vitest.obs.config.ts
 run_tier monitoring bash scripts/ci/monitoring.sh
 # The two-region compose cluster on a private Docker engine, built offline: scripts/docker/check.sh.
 run_tier docker bash scripts/docker/check.sh
+# The fault suite on the namespace topology (root; nemeses, history, checkers): docs/FAULTS.md.
+run_tier faults bash faults/run.sh
 
 echo
 if [ ${#skipped[@]} -gt 0 ]; then

@@ -19,7 +19,8 @@ const REFUSED = new Set(['READ_ONLY', 'NO_MASTER', 'STORE_CLOSED', 'NOT_READY', 
 /**
  * An HTTP client that records every call in a History: the invoke before the request, then ok
  * (2xx, or 404 for a read), fail (an answer saying nothing was done: 4xx, a refusal) or unknown
- * (a timeout, a lost connection, any other 5xx: the write may or may not have been committed).
+ * (a timeout, a lost connection, any other 5xx: the write may or may not have been committed). A
+ * refused connection is a fail: the request never reached the node.
  */
 export class RecordingClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 })
@@ -48,7 +49,7 @@ export class RecordingClient {
       if (a.status === 200) return { outcome: 'ok', status: 200, context, value: a.body }
       if (a.status === 404) return { outcome: 'ok', status: 404, context, value: null }
       return { outcome: 'fail', status: a.status, error: errorCode(a) }
-    }, (e: Error): Completion => ({ outcome: 'unknown', error: e.message }))
+    }, failure)
     this.opts.history.complete(id, c)
     return c
   }
@@ -76,7 +77,7 @@ export class RecordingClient {
       const code = errorCode(a)
       if (a.status < 500 || REFUSED.has(code ?? '')) return { outcome: 'fail', status: a.status, error: code }
       return { outcome: 'unknown', status: a.status, error: code }
-    }, (e: Error): Completion => ({ outcome: 'unknown', error: e.message }))
+    }, failure)
     this.opts.history.complete(id, c)
     return c
   }
@@ -96,6 +97,12 @@ export class RecordingClient {
       req.end(body)
     })
   }
+}
+
+/** No answer: a refused connection never reached the node (fail); anything else may have (unknown). */
+function failure(e: NodeJS.ErrnoException): Completion {
+  if (e.code === 'ECONNREFUSED') return { outcome: 'fail', error: 'ECONNREFUSED' }
+  return { outcome: 'unknown', error: e.code ?? e.message }
 }
 
 function header(a: Answer, name: string): string | undefined {
