@@ -51,6 +51,15 @@ async function awaitConvergence(boundMs: number): Promise<DigestSample[]> {
   while (Date.now() < deadline && agreeing < STABLE_SAMPLES) {
     const s = await digests()
     samples.push(s)
+    if (process.env.FAULTS_DEBUG !== undefined && samples.length % 8 === 1) {
+      const peers = await Promise.all(NODES.map(async (n) => {
+        try {
+          const v = await (await fetch(`${urlOf(n)}/cluster`, { signal: AbortSignal.timeout(2000) })).json() as { peers: Array<{ connected: boolean; lagOps: number | null; httpUrl: string }> }
+          return `${n}[${v.peers.map((p) => `${p.httpUrl.slice(12, 17)}${p.connected ? '+' : '-'}${p.lagOps}`).join(' ')}]`
+        } catch { return `${n}[?]` }
+      }))
+      process.stdout.write(`converging: ${[...s.digests].map(([n, d]) => `${n}=${d?.slice(0, 8) ?? '-'}`).join(' ')}\n  ${peers.join(' ')}\n`)
+    }
     const first = s.digests.get(NODES[0]!)
     agreeing = first !== undefined && NODES.every((n) => s.digests.get(n) === first) ? agreeing + 1 : 0
     await sleep(SAMPLE_EVERY_MS)

@@ -188,15 +188,17 @@ skv_start() {
   else
     # SKV_NODE_WRAP: an optional command prefix that execs the node in place (the fault suite's
     # `env LD_PRELOAD=…libfaketime… FAKETIME=-1h`), so the recorded PID stays the node's.
-    local -a wrap=()
+    local -a wrap=() extra=()
     read -ra wrap <<<"${SKV_NODE_WRAP:-}"
+    # SKV_NETNS_NODE_ARGS: extra `swarmkv start` arguments for every node (e.g. --compact-interval 0).
+    read -ra extra <<<"${SKV_NETNS_NODE_ARGS:-}"
     # The secret goes through the environment, not argv, so `ps` does not show it.
     SWARMKV_SECRET="$(cat "$SKV_STATE/secret")" \
       setsid ip netns exec "$ns" "${wrap[@]}" node "$SKV_BIN" start \
       --role "$(skv_role "$name")" --region "$(skv_region "$name")" --cluster "$SKV_CLUSTER" \
       --http "$ip:$SKV_HTTP_PORT" --http-url "$(skv_url "$name")" --data "$SKV_STATE/data/$name" \
       --fsync "$SKV_FSYNC" --bootstrap "$(skv_ip dht):$SKV_DHT_PORT" \
-      --dht-host "$ip" --dht-port "$SKV_NODE_DHT_PORT" \
+      --dht-host "$ip" --dht-port "$SKV_NODE_DHT_PORT" "${extra[@]}" \
       >>"$logf" 2>&1 </dev/null &
   fi
   pid=$!
