@@ -2,6 +2,7 @@
 # Shows that the checkers catch a broken build: applies faults/broken/NAME.patch to a throw-away
 # git worktree of HEAD (this checkout is never touched), installs and builds it there, runs the
 # fault suite of that worktree (so its nodes run the broken code) and prints each checker's verdict.
+# Its namespaces are skvg-* on 10.89.0.0/16, so it can run beside a normal run (skvf, 10.88).
 #
 #   sudo faults/broken.sh NAME [nemesis,…]     NAME: one of faults/broken/*.patch, without .patch
 #
@@ -21,7 +22,7 @@ git -C "$dir" apply "$patch"
 echo "broken build $name: $(git -C "$dir" diff --stat | tail -1)"
 (cd "$dir" && npx -y pnpm@10.34.9 install --frozen-lockfile --offline >/dev/null)
 rc=0
-FAULTS_ONLY="${2:-}" FAULTS_SEEDS="${FAULTS_SEEDS:-1}" FAULTS_RESULTS="$results" bash "$dir/faults/run.sh" >"$results.log" 2>&1 || rc=$?
+FAULTS_PREFIX=skvg FAULTS_NET=10.89 FAULTS_ONLY="${2:-}" FAULTS_SEEDS="${FAULTS_SEEDS:-1}" FAULTS_RESULTS="$results" bash "$dir/faults/run.sh" >"$results.log" 2>&1 || rc=$?
 grep -E '^[a-z-]+ seed [0-9]+:' "$results.log" || true
 if [ $rc -eq 0 ]; then
   echo "broken build $name: every checker passed: the break went unnoticed"
