@@ -2,7 +2,8 @@ import {
   History, RecordingClient, checkCausality, checkConvergence, checkLostWrites, checkNoResurrection, checkQuorum, checkReadYourWrites,
   checkSiblings, quorumWritesOf, readKeyViews, readsOf, waitUntil, writesOf, type CheckResult, type DigestSample, type KeyView
 } from '@swarmkv/testkit'
-import { compactAll, type Nemesis, type NemesisContext } from './nemeses.js'
+import { agree, compactUntilAgreed, digests } from './digests.js'
+import type { Nemesis, NemesisContext } from './nemeses.js'
 import { NODES, urlOf } from './topology.js'
 import { runWorkload } from './workload.js'
 
@@ -24,24 +25,13 @@ export interface CaseReport {
   readonly errors: Readonly<Record<string, number>>
   readonly faults: readonly string[]
   readonly convergedAfterMs: number | undefined
-  readonly checks: readonly CheckResult[]
+  /** Rounds of compaction on every node, after the first read, until the digests agreed (see digests.ts). */
+  readonly compactionRounds: number
+  readonly checks: ReadonlyArray<CheckResult & { readonly problemCount: number }>
   readonly durationMs: number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function digests(): Promise<DigestSample> {
-  const at = Date.now()
-  const entries = await Promise.all(NODES.map(async (n): Promise<[string, string | undefined]> => {
-    try {
-      const res = await fetch(`${urlOf(n)}/admin/digest`, { signal: AbortSignal.timeout(2000) })
-      return [n, res.ok ? ((await res.json()) as { digest: string }).digest : undefined]
-    } catch {
-      return [n, undefined]
-    }
-  }))
-  return { at, digests: new Map(entries) }
-}
 
 /** Samples digests until they agree STABLE_SAMPLES times in a row, or the bound passes. */
 async function awaitConvergence(boundMs: number): Promise<DigestSample[]> {
@@ -60,8 +50,7 @@ async function awaitConvergence(boundMs: number): Promise<DigestSample[]> {
       }))
       process.stdout.write(`converging: ${[...s.digests].map(([n, d]) => `${n}=${d?.slice(0, 8) ?? '-'}`).join(' ')}\n  ${peers.join(' ')}\n`)
     }
-    const first = s.digests.get(NODES[0]!)
-    agreeing = first !== undefined && NODES.every((n) => s.digests.get(n) === first) ? agreeing + 1 : 0
+    agreeing = agree(s) ? agreeing + 1 : 0
     await sleep(SAMPLE_EVERY_MS)
   }
   return samples
@@ -95,7 +84,8 @@ function errorCounts(h: History): Record<string, number> {
   return out
 }
 
-const trimmed = (r: CheckResult): CheckResult => ({ ...r, problems: r.problems.slice(0, MAX_PROBLEMS) })
+/** The first MAX_PROBLEMS problems, with how many there were in all. */
+const trimmed = (r: CheckResult): CheckResult & { problemCount: number } => ({ ...r, problems: r.problems.slice(0, MAX_PROBLEMS), problemCount: r.problems.length })
 
 /**
  * One nemesis, one seed: the workload runs with the fault injected and healed inside it; then
@@ -137,8 +127,7 @@ export async function runCase(nemesis: Nemesis, seed: number): Promise<CaseRepor
   const convergence = checkConvergence(NODES, quietAt, samples, CONVERGE_BOUND_MS)
   const writes = writesOf(history.ops())
   const before = await finalStates(work.keys)
-  await compactAll()
-  await awaitConvergence(CONVERGE_BOUND_MS)
+  const compactions = await compactUntilAgreed(CONVERGE_BOUND_MS)
   const after = await finalStates(work.keys)
   const checks: CheckResult[] = [
     convergence,
@@ -164,6 +153,7 @@ export async function runCase(nemesis: Nemesis, seed: number): Promise<CaseRepor
     keys: work.keys.size,
     errors,
     faults: ctx.faults,
+    compactionRounds: compactions,
     convergedAfterMs: convergence.convergedAfterMs,
     checks: checks.map(trimmed),
     durationMs: Date.now() - started

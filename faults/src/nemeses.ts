@@ -1,6 +1,8 @@
 import { open, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { NODES, STATE, dataDirOf, topology, urlOf, type NodeName } from './topology.js'
+import { waitUntil } from '@swarmkv/testkit'
+import { agree, compactUntilAgreed, digests } from './digests.js'
+import { STATE, dataDirOf, topology, urlOf, type NodeName } from './topology.js'
 
 /** libfaketime as Debian's `faketime` package installs it. */
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
@@ -156,7 +158,8 @@ export const NEMESES: readonly Nemesis[] = [
     heal: async () => {},
     async after(ctx) {
       const n = restored.get(ctx.seed)!
-      await step(ctx, 'compact every node (collect the tombstones)', () => compactAll())
+      await step(ctx, 'wait until every node has every op', async () => { await waitUntil('equal digests', async () => agree(await digests()), 60_000, 250) })
+      await step(ctx, 'compact every node until the digests agree (the tombstones are collected)', async () => { await compactUntilAgreed(30_000) })
       await step(ctx, `stop ${n}, put the older copy back, start it`, async () => {
         await topology.node('stop', n)
         await topology.restore(n, join(STATE, `snapshot-${n}`))
@@ -202,13 +205,4 @@ async function waitForWrite(n: NodeName, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 200))
   }
   throw new Error(`${n} took no write within ${ms} ms after space returned (last: ${last})`)
-}
-
-/** POST /admin/compact on every node that answers. */
-export async function compactAll(): Promise<void> {
-  await Promise.all(NODES.map(async (n) => {
-    const res = await fetch(`${urlOf(n)}/admin/compact`, { method: 'POST', signal: AbortSignal.timeout(10_000) })
-    await res.arrayBuffer()
-    if (!res.ok) throw new Error(`POST /admin/compact on ${n}: ${res.status}`)
-  }))
 }

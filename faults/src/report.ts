@@ -13,7 +13,7 @@ export interface SuiteMeta {
 }
 
 function cell(c: CaseReport['checks'][number]): string {
-  if (!c.ok) return `**FAIL** (${c.problems.length}${c.problems.length >= 10 ? '+' : ''})`
+  if (!c.ok) return `**FAIL** (${c.problemCount})`
   return `ok ${c.checked}${c.indeterminate > 0 ? ` (+${c.indeterminate} ?)` : ''}`
 }
 
@@ -30,7 +30,7 @@ export async function writeReport(dir: string, meta: SuiteMeta, cases: readonly 
     'How to read it and how the suite works: [docs/FAULTS.md](../../docs/FAULTS.md).',
     '',
     'Operations are the clients\' calls (reads included): ok, fail (the node said it did nothing), unknown (no answer: may or may not have happened).',
-    'A checker cell says how many cases it judged; `(+n ?)` counts cases a write of unknown outcome could explain; **FAIL** (n) lists problems in results.json.',
+    'A checker cell says how many cases it judged; `(+n ?)` counts cases a write of unknown outcome could explain; **FAIL** (n): n problems, the first 10 listed below and in results.json.',
     '',
     `| nemesis | seed | invoked | ok | fail | unknown | converged after | ${checkers.join(' | ')} |`,
     `| --- | --- | --- | --- | --- | --- | --- | ${checkers.map(() => '---').join(' | ')} |`,
@@ -40,7 +40,7 @@ export async function writeReport(dir: string, meta: SuiteMeta, cases: readonly 
     '',
     ...NEMESES.filter((n) => cases.some((c) => c.nemesis === n.name)).flatMap((n) => [
       `- **${n.name}**: ${n.description}.`,
-      ...cases.filter((c) => c.nemesis === n.name).map((c) => `  - seed ${c.seed}: ${c.faults.join('; ')}`)
+      ...cases.filter((c) => c.nemesis === n.name).map((c) => `  - seed ${c.seed}: ${c.faults.join('; ')}; then ${c.compactionRounds} round(s) of compaction until the digests agreed`)
     ]),
     ''
   ]
