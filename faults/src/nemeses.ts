@@ -143,9 +143,9 @@ export const NEMESES: readonly Nemesis[] = [
   },
   {
     name: 'restore-replica',
-    description: 'a replica restarts from an older copy of its data dir, after deletes it had were collected',
-    durationMs: 8000, faultAtMs: 8000, healAtMs: 8000,
-    async before(ctx) {
+    description: 'a replica is copied mid-run (holding values deleted after), every node collects the tombstones, and the replica restarts from the older copy',
+    durationMs: 12_000, faultAtMs: 4000, healAtMs: 12_000,
+    async inject(ctx) {
       const n = pickBy<NodeName>(ctx.seed, ['eu-r1', 'us-r1'])
       restored.set(ctx.seed, n)
       await step(ctx, `stop ${n}, copy its data dir, start it`, async () => {
@@ -154,7 +154,6 @@ export const NEMESES: readonly Nemesis[] = [
         await topology.node('start', n)
       })
     },
-    inject: async () => {},
     heal: async () => {},
     async after(ctx) {
       const n = restored.get(ctx.seed)!

@@ -21,7 +21,12 @@ function cell(c: CaseReport['checks'][number]): string {
 export async function writeReport(dir: string, meta: SuiteMeta, cases: readonly CaseReport[]): Promise<void> {
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'results.json'), JSON.stringify({ ...meta, convergeBoundMs: CONVERGE_BOUND_MS, cases }, null, 2) + '\n')
-  const checkers = cases[0]?.checks.map((c) => c.checker) ?? []
+  // Every checker any case ran, in order (a nemesis may add one of its own).
+  const checkers = [...new Set(cases.flatMap((c) => c.checks.map((k) => k.checker)))]
+  const cellOf = (c: CaseReport, name: string) => {
+    const k = c.checks.find((x) => x.checker === name)
+    return k === undefined ? '' : cell(k)
+  }
   const lines = [
     '# Fault suite results',
     '',
@@ -34,7 +39,7 @@ export async function writeReport(dir: string, meta: SuiteMeta, cases: readonly 
     '',
     `| nemesis | seed | invoked | ok | fail | unknown | converged after | ${checkers.join(' | ')} |`,
     `| --- | --- | --- | --- | --- | --- | --- | ${checkers.map(() => '---').join(' | ')} |`,
-    ...cases.map((c) => `| ${c.nemesis} | ${c.seed} | ${c.ops.invoked} | ${c.ops.ok} | ${c.ops.fail} | ${c.ops.unknown} | ${c.convergedAfterMs === undefined ? 'never' : `${(c.convergedAfterMs / 1000).toFixed(1)} s`} | ${c.checks.map(cell).join(' | ')} |`),
+    ...cases.map((c) => `| ${c.nemesis} | ${c.seed} | ${c.ops.invoked} | ${c.ops.ok} | ${c.ops.fail} | ${c.ops.unknown} | ${c.convergedAfterMs === undefined ? 'never' : `${(c.convergedAfterMs / 1000).toFixed(1)} s`} | ${checkers.map((name) => cellOf(c, name)).join(' | ')} |`),
     '',
     '## Faults injected',
     '',

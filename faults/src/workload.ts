@@ -10,6 +10,8 @@ const READ_WAIT_MS = 3000
 /** Nodes a `?w=` write asks for: a region has 3, the cluster 5. */
 const QUORUM_W = 3
 const SAMPLE_TIMEOUT_MS = 1500
+/** Steps between a key's put and its delete (the deleter client). */
+const DELETE_LAG = 10
 
 export interface WorkloadOptions {
   readonly client: RecordingClient
@@ -32,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * Eight clients (nine processes), each one call at a time, until `until()` says stop:
  * - three write a few hot keys on a random master, some with a context read from another node
  *   (siblings, superseding, lost writes);
- * - one writes a key and then deletes it on the same master (resurrection);
+ * - one writes keys and deletes each ten steps later on the same master (resurrection);
  * - one writes on a master and reads with X-After on another node (read-your-writes);
  * - one writes on a master, reads it on another master with X-After, and writes there with the
  *   context it read (a causal chain across masters, and so across skewed clocks);
@@ -63,12 +65,19 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     }
   }
 
+  // Each key is deleted DELETE_LAG steps after its put, on the master that took the put (so the
+  // delete has seen it): a copy of a data dir taken in between holds values deleted later.
   const deleter = async (p: number) => {
+    const written: Array<[string, NodeName]> = []
     for (let i = 0; !o.until(); i++) {
       const k = key(`del/${i}`)
       const at = pick(masters)
       await o.client.put(p, at, k, value(p))
-      await o.client.del(p, at, k)
+      written.push([k, at])
+      if (written.length > DELETE_LAG) {
+        const [old, where] = written.shift()!
+        await o.client.del(p, where, old)
+      }
       await sleep(THINK_MS)
     }
   }
@@ -109,7 +118,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   const quorum = async (p: number) => {
     for (let i = 0; !o.until(); i++) {
       const w = await o.client.put(p, pick(masters), key(`q/${i}`), value(p), { w: QUORUM_W, timeoutMs: 2000 })
-      if (w.status === 200) await sampleApplied(appliedSamples)
+      if (w.outcome === 'ok') await sampleApplied(appliedSamples)
       await sleep(THINK_MS)
     }
   }

@@ -20,7 +20,7 @@ export interface AppliedSample {
 }
 
 /**
- * Quorum: a `?w=N` success is never over-reported. A 200 must report at least N, no more than
+ * Quorum: a `?w=N` success is never over-reported. A 200 (or 201) must report at least N, no more than
  * the cluster has, and at least N nodes must not have been seen lacking the write after the
  * answer (applied vectors only grow, so a node lacking it later lacked it at the ack).
  */
@@ -28,7 +28,7 @@ export function checkQuorum(nodes: readonly string[], writes: readonly QuorumWri
   const problems: string[] = []
   let checked = 0
   for (const q of writes) {
-    if (q.status !== 200) continue
+    if (q.status !== 200 && q.status !== 201) continue
     checked++
     const dot = dotOfToken(q.token)
     const lacking = new Set(samples.filter((s) => s.at >= q.ackedAt && !covers(s.applied, dot)).map((s) => s.node))

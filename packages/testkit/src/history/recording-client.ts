@@ -18,7 +18,7 @@ const REFUSED = new Set(['READ_ONLY', 'NO_MASTER', 'STORE_CLOSED', 'NOT_READY', 
 
 /**
  * An HTTP client that records every call in a History: the invoke before the request, then ok
- * (2xx, or 404 for a read), fail (an answer saying nothing was done: 4xx, a refusal) or unknown
+ * (200 or 201, or 404 for a read), fail (an answer saying nothing was done: 4xx, a refusal) or unknown
  * (a timeout, a lost connection, any other 5xx: the write may or may not have been committed). A
  * refused connection is a fail: the request never reached the node.
  */
@@ -66,8 +66,9 @@ export class RecordingClient {
     const q = inv.w === undefined ? '' : `?w=${inv.w}&timeout=${timeoutMs ?? this.timeoutMs}`
     const c = await this.call(inv.node, inv.f === 'put' ? 'PUT' : 'DELETE', `/kv/${encodeURIComponent(inv.key)}${q}`, headers, inv.value, (timeoutMs ?? 0) + this.timeoutMs).then((a): Completion => {
       const token = header(a, 'x-write-token')
-      if (a.status === 200) {
-        return { outcome: 'ok', status: 200, token, context: header(a, 'x-context'), replicated: json(a)?.replicated as number | undefined }
+      // 201 for a PUT that created the key, 200 otherwise.
+      if (a.status === 200 || a.status === 201) {
+        return { outcome: 'ok', status: a.status, token, context: header(a, 'x-context'), replicated: json(a)?.replicated as number | undefined }
       }
       const body = json(a)
       if (a.status === 504 && Array.isArray(body?.tokens)) {
