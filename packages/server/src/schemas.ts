@@ -27,3 +27,13 @@ export const errorResponses = {
 
 /** Routes that take no query parameters say so: an unknown one is refused (400 BAD_QUERY). */
 export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const
+
+/** `?w=N&timeout=ms` of every write route (/kv, /docs, /batch): wait until N nodes applied it. */
+export const writeQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes (this one included) applied the write' },
+    timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
+  }
+} as const

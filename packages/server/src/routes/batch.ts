@@ -6,7 +6,7 @@ import { validateKey } from '../keys.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication } from '../consistency.js'
 import { sendWriteResult } from './kv.js'
-import { errorResponses, writeResultSchema } from '../schemas.js'
+import { errorResponses, writeQuery, writeResultSchema } from '../schemas.js'
 
 interface BatchOp {
   op: 'put' | 'del'
@@ -55,14 +55,7 @@ export function registerBatchRoute(app: FastifyInstance, deps: ServerDeps, limit
     config: { badInputCode: ErrorCode.BAD_BATCH, tooLargeCode: ErrorCode.BATCH_TOO_LARGE },
     schema: {
       summary: 'Several register writes in one durable commit, all or nothing',
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes applied the writes' },
-          timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
-        }
-      },
+      querystring: writeQuery,
       body: batchSchema,
       response: { 200: writeResultSchema, ...errorResponses }
     },

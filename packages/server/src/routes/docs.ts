@@ -9,7 +9,7 @@ import { keyFromUrl } from '../keys.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication, readAfter } from '../consistency.js'
 import { parsePreconditions } from '../headers.js'
-import { docConflictsSchema, docSchema, errorResponses, keyListSchema, keyParams, writeResultSchema } from '../schemas.js'
+import { docConflictsSchema, docSchema, errorResponses, keyListSchema, keyParams, writeQuery, writeResultSchema } from '../schemas.js'
 import { listQuerySchema } from './kv.js'
 
 const DOCS_PREFIX = '/docs/'
@@ -38,14 +38,6 @@ export function registerDocRoutes(app: FastifyInstance, deps: ServerDeps, limits
   app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string', bodyLimit: limits.maxValueBytes }, parseJson)
 
   const config = { badInputCode: ErrorCode.BAD_DOCUMENT, tooLargeCode: ErrorCode.DOCUMENT_TOO_LARGE }
-  const writeQuery = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes applied the change' },
-      timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
-    }
-  } as const
   const writeResponses = { 200: writeResultSchema, 201: { ...writeResultSchema, description: 'the write created the document' }, ...errorResponses }
   const jsonBody = (what: string) => ({ description: what, content: { 'application/json': { schema: docSchema }, 'application/merge-patch+json': { schema: docSchema } } })
 

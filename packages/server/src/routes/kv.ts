@@ -8,7 +8,7 @@ import { keyFromUrl } from '../keys.js'
 import { parseContextHeader, parsePreconditions } from '../headers.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication, readAfter } from '../consistency.js'
-import { binarySchema, errorResponses, keyListSchema, keyParams, siblingsSchema, writeResultSchema } from '../schemas.js'
+import { binarySchema, errorResponses, keyListSchema, keyParams, siblingsSchema, writeQuery, writeResultSchema } from '../schemas.js'
 
 const KV_PREFIX = '/kv/'
 
@@ -18,15 +18,6 @@ const readQuerySchema = {
   properties: {
     siblings: { type: 'boolean', description: 'every sibling as JSON instead of the winner' },
     wait: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for the writes in X-After (default 1000)' }
-  }
-} as const
-
-const writeQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    w: { type: 'integer', minimum: 1, maximum: 1000, description: 'wait until this many nodes applied the write' },
-    timeout: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'ms to wait for ?w= (default 5000)' }
   }
 } as const
 
@@ -182,11 +173,11 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
   const writeResponses = { 200: writeResultSchema, 201: { ...writeResultSchema, description: 'the write created the key' }, ...errorResponses }
   app.put('/kv/*', {
     schema: {
-      summary: 'Write a key', params: keyParams, querystring: writeQuerySchema, response: writeResponses,
+      summary: 'Write a key', params: keyParams, querystring: writeQuery, response: writeResponses,
       body: { description: 'the value: any bytes, kept with the Content-Type sent', content: { '*/*': { schema: binarySchema } } }
     }
   }, writeRoute(false))
-  app.delete('/kv/*', { schema: { summary: 'Delete a key (writes a tombstone)', params: keyParams, querystring: writeQuerySchema, response: writeResponses } }, writeRoute(true))
+  app.delete('/kv/*', { schema: { summary: 'Delete a key (writes a tombstone)', params: keyParams, querystring: writeQuery, response: writeResponses } }, writeRoute(true))
 
   app.get('/kv', {
     schema: { summary: 'List live keys, paged', querystring: listQuerySchema, response: { 200: keyListSchema, ...errorResponses } }
