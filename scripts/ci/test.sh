@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 
 only=" $* "
 skipped=()
+passed=0
 run_tier() { # name, command...
   local name=$1; shift
   if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then return 0; fi
@@ -18,13 +19,15 @@ run_tier() { # name, command...
   "$@" || rc=$?
   if [ $rc -eq 77 ]; then
     skipped+=("$name")
-    echo "=== tier $name: SKIPPED (needs root to install its system packages; run as root to include it)"
+    echo "=== tier $name: SKIPPED (it needs root: the line above says for what; run as root to include it)"
     return 0
   fi
   if [ $rc -ne 0 ]; then
     echo "=== tier $name: FAILED (exit $rc) after $((SECONDS - start)) s"
+    echo "tiers: $passed passed, 1 failed, ${#skipped[@]} skipped"
     exit $rc
   fi
+  passed=$((passed + 1))
   echo "=== tier $name: passed in $((SECONDS - start)) s"
 }
 
@@ -49,3 +52,4 @@ if [ ${#skipped[@]} -gt 0 ]; then
 else
   echo "All tiers passed."
 fi
+echo "tiers: $passed passed, 0 failed, ${#skipped[@]} skipped"
