@@ -26,14 +26,6 @@ hcurl() {
   skvd_in_engine curl -fsS -m 10 "$@" "$(url "$n")$path"
 }
 
-json() {
-  node -e '
-    const d = JSON.parse(require("fs").readFileSync(0, "utf8"))
-    const r = new Function("d", "return (" + process.argv[1] + ")")(d)
-    process.stdout.write(typeof r === "string" ? r : JSON.stringify(r))
-  ' "$1"
-}
-
 container_pid() { docker inspect -f '{{.State.Pid}}' "$(compose ps -q "$1")"; }
 
 # wait_until TIMEOUT DESCRIPTION CMD…: polls CMD every 0.5 s; prints how long it took.

@@ -16,6 +16,8 @@
 SKVD_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck disable=SC2034 # used by the scripts that source this
 SKVD_ROOT="$(cd "$SKVD_DIR/../.." && pwd)"
+# shellcheck source=scripts/lib/proc.sh
+source "$SKVD_DIR/../lib/proc.sh"
 
 SKVD_PREFIX="${SKVD_PREFIX:-skvd}"
 SKVD_NS="$SKVD_PREFIX-engine"
@@ -47,23 +49,14 @@ skvd_ns_exists() { [[ -e "/run/netns/$SKVD_NS" ]]; }
 
 # ---- processes we start, recorded as "PID STARTTIME" (a reused PID is never taken for ours) ----
 
-skvd_starttime() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  # shellcheck disable=SC2086 # fields, one per word
-  set -- $stat
-  echo "${20}"
-}
-
-skvd_record() { echo "$2 $(skvd_starttime "$2")" >"$SKVD_STATE/$1.rec"; }
+skvd_record() { echo "$2 $(proc_starttime "$2")" >"$SKVD_STATE/$1.rec"; }
 
 # Prints the PID recorded as NAME if that very process still runs.
 skvd_recorded() {
   local f="$SKVD_STATE/$1.rec" p s
   [[ -f "$f" ]] || return 1
   read -r p s <"$f" || return 1
-  [[ "$p" =~ ^[0-9]+$ && "$(skvd_starttime "$p" 2>/dev/null)" == "$s" ]] || return 1
+  [[ "$p" =~ ^[0-9]+$ && "$(proc_starttime "$p" 2>/dev/null)" == "$s" ]] || return 1
   echo "$p"
 }
 

@@ -18,6 +18,8 @@
 # `ip netns exec <prefix>-core curl http://10.77.1.11:7000/cluster`.
 
 SKV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib/proc.sh
+source "$SKV_DIR/../lib/proc.sh"
 SKV_ROOT="$(cd "$SKV_DIR/../.." && pwd)"
 SKV_BIN="$SKV_ROOT/packages/cli/bin/swarmkv.js"
 
@@ -143,16 +145,6 @@ require_cmds() {
 
 skv_pidfile() { echo "$SKV_STATE/pids/$1.pid"; }
 
-# Field 22 of /proc/PID/stat (start time in clock ticks); the comm field may hold spaces.
-proc_starttime() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  # shellcheck disable=SC2086
-  set -- $stat
-  echo "${20}"
-}
-
 proc_state() {
   local stat
   stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
@@ -251,15 +243,6 @@ skv_curl() {
   local name="$1" path="$2"
   shift 2
   ip netns exec "$SKV_CORE_NS" curl -fsS -m 5 "$@" "$(skv_url "$name")$path"
-}
-
-# json EXPR: evaluates a JS expression over `d`, the JSON read from stdin.
-json() {
-  node -e '
-    const d = JSON.parse(require("fs").readFileSync(0, "utf8"))
-    const r = new Function("d", "return (" + process.argv[1] + ")")(d)
-    process.stdout.write(typeof r === "string" ? r : JSON.stringify(r))
-  ' "$1"
 }
 
 # Waits (bounded) until NAME answers GET /ready with 200.

@@ -27,6 +27,8 @@
 # shellcheck disable=SC2034 # done_ok is read by the EXIT trap, which shellcheck does not follow
 set -euo pipefail
 dir="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=scripts/lib/proc.sh
+source "$dir/../lib/proc.sh"
 
 CHAIN=WAN-DELAY
 
@@ -80,15 +82,6 @@ logfile="$state/$label.log"
 in_ns() { nsenter --net="$nspath" "$@"; }
 
 # ---- the NFQUEUE delay process, recorded as "PID STARTTIME" so a reused PID is never ours ----
-proc_starttime() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  # shellcheck disable=SC2086 # fields, one per word
-  set -- $stat
-  echo "${20}"
-}
-
 recorded_pid() {
   local p s
   [[ -f "$pidfile" ]] || return 1
