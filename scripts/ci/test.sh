@@ -6,6 +6,8 @@
 #   scripts/ci/test.sh unit ...   only the tiers named
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# The workspace's tools (tsc, eslint, vitest…), also when this runs without pnpm.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 only=" $* "
 skipped=()
