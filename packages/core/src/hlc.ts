@@ -1,3 +1,5 @@
+import { realScheduler, type Scheduler } from './scheduler.js'
+
 /**
  * Hybrid logical clock stamps. They only pick the default winner among concurrent siblings;
  * causality is decided by dots and version vectors, never by stamps.
@@ -18,7 +20,9 @@ export function formatHlc(h: Hlc): string {
 }
 
 export interface HybridClockOptions {
-  /** Wall-clock milliseconds. Default `Date.now`. */
+  /** Where the wall clock is read (its `wallNow`). Default realScheduler (Date.now). */
+  scheduler?: Pick<Scheduler, 'wallNow'>
+  /** A wall clock of its own, for unit tests of pure logic; wins over `scheduler`. */
   now?: () => number
   /** A remote stamp further ahead of local wall time than this is not adopted. Default 60 000 ms. */
   maxDriftMs?: number
@@ -34,7 +38,8 @@ export class HybridClock {
   refusedStamps = 0
 
   constructor(opts: HybridClockOptions = {}) {
-    this.now = opts.now ?? Date.now
+    const scheduler = opts.scheduler ?? realScheduler
+    this.now = opts.now ?? (() => scheduler.wallNow())
     this.maxDriftMs = opts.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS
   }
 

@@ -26,18 +26,3 @@ export interface Transport {
   /** Connections refused by a block list so far, where the transport has one. */
   rejectedPeers?(): number
 }
-
-/** Timers, injectable so simulations run on virtual time. */
-export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): { cancel(): void }
-  now(): number
-}
-
-export const realScheduler: Scheduler = {
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms)
-    t.unref()
-    return { cancel: () => clearTimeout(t) }
-  },
-  now: () => Date.now()
-}

@@ -1,5 +1,4 @@
-export type { FramedConnection, Transport, Scheduler } from './connection.js'
-export { realScheduler } from './connection.js'
+export type { FramedConnection, Transport } from './connection.js'
 export type { Identity } from './identity.js'
 export { loadIdentity, identityFromSeed } from './identity.js'
 export { topicFor, authProof, verifyProof } from './auth.js'

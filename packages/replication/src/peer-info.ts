@@ -37,8 +37,8 @@ export interface GonePeer {
   readonly since: number
 }
 
-/** A peer with a live session, its lag as of `now`. */
-export function liveInfo(s: PeerSession, applied: VersionVector, times: CommitTimes, now: number, since: number | undefined): PeerInfo {
+/** A peer with a live session, its lag as of `now` (monotonic ms); `since` is wall time. */
+export function liveInfo(s: PeerSession, applied: VersionVector, times: CommitTimes, now: number, since: number): PeerInfo {
   const r = s.remote!
   const lag = peerLag(applied, s.peerApplied, times, now)
   return {
@@ -46,7 +46,7 @@ export function liveInfo(s: PeerSession, applied: VersionVector, times: CommitTi
     applied: s.peerApplied, lagOps: lag.ops, lagMs: lag.ms,
     catchingUp: s.transfers.current !== undefined || lag.ops >= CATCHING_UP_OPS,
     transfer: s.transfers.current === undefined ? null : { ...s.transfers.current },
-    since: since ?? now
+    since
   }
 }
 

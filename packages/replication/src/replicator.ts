@@ -1,7 +1,6 @@
-import { Problems, vvEntries, vvGet, type Dot, type Logger, type NodeId, type Op, type Seq, type VersionVector } from '@swarmkv/core'
+import { Problems, realScheduler, vvEntries, vvGet, type Cancellable, type Dot, type Logger, type NodeId, type Op, type Scheduler, type Seq, type VersionVector } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
-import type { FramedConnection, Scheduler, Transport } from './connection.js'
-import { realScheduler } from './connection.js'
+import type { FramedConnection, Transport } from './connection.js'
 import { RecentOps } from './recent-ops.js'
 import { ForwardGate } from './forward-gate.js'
 import { PeerSession, type LocalInfo } from './session.js'
@@ -39,7 +38,7 @@ interface ReplicationWaiter {
   dots: readonly Dot[]
   count: number
   resolve: (r: { ok: boolean; count: number }) => void
-  timer: { cancel(): void }
+  timer: Cancellable
 }
 
 /**
@@ -56,7 +55,8 @@ export class Replicator {
   /** The live session per peer, and what was last known of peers that went away. */
   private readonly byPeer = new Map<NodeId, PeerSession>()
   private readonly lastSeen = new Map<NodeId, GonePeer>()
-  private readonly readySince = new Map<PeerSession, number>()
+  /** When each ready session became ready: wall time for /cluster's `since`, monotonic for durations. */
+  private readonly readySince = new Map<PeerSession, { wall: number; mono: number }>()
   private readonly commitTimes: CommitTimes
   private readonly log: Logger
   private readonly problems: Problems
@@ -65,9 +65,9 @@ export class Replicator {
   private stopped = false
   /** Every node that ever said hello, with what it has applied: the log is kept until all have it. */
   private members = new Map<NodeId, VersionVector>()
-  private compactTimer: { cancel(): void } | undefined
+  private compactTimer: Cancellable | undefined
   private readonly gate: ForwardGate
-  private forwardTimer: { cancel(): void } | undefined
+  private forwardTimer: Cancellable | undefined
 
   constructor(private readonly opts: ReplicatorOptions) {
     this.engine = opts.engine
@@ -220,7 +220,7 @@ export class Replicator {
     if (isNew) void this.engine.writeMembers(this.members).catch(this.problems.catcher('members-write', 'persisting a new member failed'))
     const old = this.byPeer.get(s.nodeId)
     this.byPeer.set(s.nodeId, s)
-    this.readySince.set(s, this.scheduler.now())
+    this.readySince.set(s, { wall: this.scheduler.wallNow(), mono: this.scheduler.now() })
     const r = s.remote!
     const lag = peerLag(this.engine.applied, s.peerApplied, this.commitTimes, this.scheduler.now())
     this.log.info({ peer: s.nodeId, role: r.role, region: r.region, httpUrl: r.httpUrl, version: s.version, newMember: isNew, lagOps: lag.ops }, 'peer connected')
@@ -236,15 +236,15 @@ export class Replicator {
     if (this.byPeer.get(s.nodeId) === s) {
       this.byPeer.delete(s.nodeId)
       if (s.remote !== undefined) {
-        const now = this.scheduler.now()
-        this.lastSeen.set(s.nodeId, { remote: s.remote, readOnly: s.remoteReadOnly, applied: s.peerApplied, since: now })
-        if (!this.stopped) this.log.warn({ peer: s.nodeId, role: s.remote.role, region: s.remote.region, connectedMs: since === undefined ? null : now - since }, 'peer lost')
+        this.lastSeen.set(s.nodeId, { remote: s.remote, readOnly: s.remoteReadOnly, applied: s.peerApplied, since: this.scheduler.wallNow() })
+        const connectedMs = since === undefined ? null : this.scheduler.now() - since.mono
+        if (!this.stopped) this.log.warn({ peer: s.nodeId, role: s.remote.role, region: s.remote.region, connectedMs }, 'peer lost')
       }
     }
   }
 
   private infoOf(s: PeerSession): PeerInfo {
-    return liveInfo(s, this.engine.applied, this.commitTimes, this.scheduler.now(), this.readySince.get(s))
+    return liveInfo(s, this.engine.applied, this.commitTimes, this.scheduler.now(), this.readySince.get(s)?.wall ?? this.scheduler.wallNow())
   }
 
   private async read(origin: NodeId, from: Seq, limit: number): Promise<Op[]> {

@@ -1,10 +1,10 @@
 import Protomux, { type Channel, type Message } from 'protomux'
 import {
   CodecError, nodeIdFromPublicKey, vvEntries, vvGet, vvMerge,
-  type Logger, type NodeId, type Op, type Seq, type VersionVector
+  type Cancellable, type Logger, type NodeId, type Op, type Scheduler, type Seq, type VersionVector
 } from '@swarmkv/core'
 import { ApplyError, type Engine, type StateTransfer } from '@swarmkv/storage'
-import type { FramedConnection, Scheduler } from './connection.js'
+import type { FramedConnection } from './connection.js'
 import { authProof, verifyProof } from './auth.js'
 import {
   MODE_VERSION, PROTOCOL, VERSIONS, ackEncoding, authEncoding, chooseVersion, helloEncoding, modeMessageEncoding, opsEncoding,
@@ -121,9 +121,9 @@ export class PeerSession {
   private dirty = false
   private inflight = 0
   private paused = false
-  private ackTimer: { cancel(): void } | undefined
+  private ackTimer: Cancellable | undefined
   private lastAck: VersionVector | undefined
-  private readonly handshakeTimer: { cancel(): void }
+  private readonly handshakeTimer: Cancellable
   private bytesBeforeAuth = 0
   /** The peer's own ops this node had at the hello: all of them the peer may lack (see pump). */
   private echoUpTo: Seq = 0
@@ -131,7 +131,7 @@ export class PeerSession {
   constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
     this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
     this.log = deps.log.child({ peer: this.remoteId })
-    this.transfers = new TransferTracker(this.log, deps.stats, () => deps.scheduler.now())
+    this.transfers = new TransferTracker(this.log, deps.stats, deps.scheduler)
     conn.on('error', (err) => this.onStreamError(err))
     conn.on('close', () => this.onClosed())
     conn.on('data', (frame: Uint8Array) => {

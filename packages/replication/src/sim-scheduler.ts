@@ -1,4 +1,4 @@
-import type { Scheduler } from './connection.js'
+import type { Cancellable, Scheduler } from '@swarmkv/core'
 
 /** mulberry32: a small seeded PRNG; the same seed gives the same sequence everywhere. */
 export function seededRandom(seed: number): () => number {
@@ -30,7 +30,12 @@ export class SimScheduler implements Scheduler {
     return this.time
   }
 
-  setTimeout(fn: () => void, ms: number): { cancel(): void } {
+  /** Virtual time doubles as the wall clock: the simulation's HLC stamps and "since" times are virtual too. */
+  wallNow(): number {
+    return this.time
+  }
+
+  setTimeout(fn: () => void, ms: number): Cancellable {
     const e: SimEvent = { at: this.time + Math.max(0, ms), order: this.order++, fn, cancelled: false }
     // Insert keeping (at, order) order; the queue stays small.
     let i = this.events.length

@@ -1,5 +1,5 @@
 import * as c from 'compact-encoding'
-import type { Logger, VersionVector } from '@swarmkv/core'
+import type { Logger, Scheduler, VersionVector } from '@swarmkv/core'
 import type { ReplicationStats } from './stats.js'
 import { stateChunkEncoding, type StateChunkMessage } from './wire.js'
 
@@ -9,6 +9,7 @@ const PROGRESS_LOG_MS = 5_000
 /** A state transfer to or from the peer, as far as it got. */
 export interface TransferProgress {
   readonly direction: 'sending' | 'receiving'
+  /** Wall-clock ms since the epoch, as /cluster shows it. */
   readonly startedAt: number
   keys: number
   bytes: number
@@ -22,12 +23,15 @@ export interface TransferProgress {
 export class TransferTracker {
   current: TransferProgress | undefined
   private loggedAt = 0
+  /** When the current transfer began, monotonic ms: its duration and rate are measured from this. */
+  private began = 0
 
-  constructor(private readonly log: Logger, private readonly stats: ReplicationStats, private readonly now: () => number) {}
+  constructor(private readonly log: Logger, private readonly stats: ReplicationStats, private readonly scheduler: Scheduler) {}
 
   begin(direction: TransferProgress['direction'], applied: VersionVector): void {
-    const now = this.now()
-    this.current = { direction, startedAt: now, keys: 0, bytes: 0 }
+    const now = this.scheduler.now()
+    this.current = { direction, startedAt: this.scheduler.wallNow(), keys: 0, bytes: 0 }
+    this.began = now
     this.loggedAt = now
     this.log.info({ direction, applied }, 'state transfer started')
   }
@@ -37,17 +41,17 @@ export class TransferTracker {
     if (t === undefined) return
     t.keys += keys
     t.bytes += bytes
-    const now = this.now()
+    const now = this.scheduler.now()
     if (now - this.loggedAt < PROGRESS_LOG_MS) return
     this.loggedAt = now
-    this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, bytesPerSecond: rate(t.bytes, now - t.startedAt) }, 'state transfer in progress')
+    this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, bytesPerSecond: rate(t.bytes, now - this.began) }, 'state transfer in progress')
   }
 
   end(): void {
     const t = this.current
     if (t === undefined) return
     this.current = undefined
-    const ms = this.now() - t.startedAt
+    const ms = this.scheduler.now() - this.began
     this.stats.stateTransferBytes += t.bytes
     this.stats.stateTransferKeys += t.keys
     this.log.info({ direction: t.direction, keys: t.keys, bytes: t.bytes, ms, bytesPerSecond: rate(t.bytes, ms) }, 'state transfer finished')
