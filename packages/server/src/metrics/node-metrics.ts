@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { RequestDurations } from './request-durations.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerDeps } from '../options.js'
 import type { LoopDelayWindow } from '../loop-delay.js'
@@ -29,7 +30,7 @@ export interface NodeMetricsOptions {
  */
 export class NodeMetrics {
   readonly registry = new Registry()
-  private readonly http: Histogram<'route' | 'method' | 'status'>
+  private readonly http: RequestDurations
   private readonly siblings: Histogram
   private readonly unsubscribe: () => void
 
@@ -41,10 +42,8 @@ export class NodeMetrics {
     for (const name of UNLINTABLE_DEFAULTS) this.registry.removeSingleMetric(name)
     const { engine } = deps
 
-    this.http = new Histogram({
-      name: 'swarmkv_http_request_duration_seconds', help: 'HTTP requests by route pattern, method and status, from arrival to the response sent.',
-      labelNames: ['route', 'method', 'status'], buckets: HTTP_BUCKETS, registers
-    })
+    this.http = new RequestDurations('swarmkv_http_request_duration_seconds',
+      'HTTP requests by route pattern, method and status, from arrival to the response sent.', HTTP_BUCKETS, this.registry)
     this.siblings = new Histogram({
       name: 'swarmkv_read_siblings', help: 'Live siblings per register read (GET/HEAD /kv): more than 1 is a conflict the reader was shown.',
       buckets: SIBLING_BUCKETS, registers
@@ -110,7 +109,7 @@ export class NodeMetrics {
   /** Records a finished request (an onResponse hook). */
   onResponse(req: FastifyRequest, reply: FastifyReply): void {
     const route = req.routeOptions.url ?? 'unmatched'
-    this.http.observe({ route, method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    this.http.observe(route, req.method, reply.statusCode, reply.elapsedTime / 1000)
     if ((req.method === 'GET' || req.method === 'HEAD') && route === '/kv/*') {
       const n = reply.getHeader('x-siblings')
       if (n !== undefined) this.siblings.observe(Number(n))
