@@ -55,17 +55,17 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
   // dropped unanswered, which EventSource clients retry (an error status would end them for good).
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (!closing) { done(); return }
-    if ((req.raw.url ?? '').startsWith('/watch')) { req.raw.socket.destroy(); return }
-    done(new SwarmError('STORE_CLOSED', 'this node is shutting down'))
-  })
-
   if (opts.tokens !== undefined && opts.tokens.length > 0) app.addHook('onRequest', makeAuthHook(opts.tokens))
-
-  // Bodies are taken only as sent: a compressed or otherwise encoded body would be stored as
-  // bytes nobody asked for. A callback hook: an async one costs every request a promise.
+  // One callback hook for both checks (every hook is a step each request takes); after the token
+  // check, so a caller without a token learns nothing but 401.
   app.addHook('onRequest', (req, _reply, done) => {
+    if (closing) {
+      if ((req.raw.url ?? '').startsWith('/watch')) { req.raw.socket.destroy(); return }
+      done(new SwarmError('STORE_CLOSED', 'this node is shutting down'))
+      return
+    }
+    // Bodies are taken only as sent: a compressed or otherwise encoded body would be stored as
+    // bytes nobody asked for.
     const ce = req.headers['content-encoding']
     if (ce !== undefined && ce.trim().toLowerCase() !== 'identity') {
       done(new SwarmError('UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${JSON.stringify(ce)} is not supported; send the body unencoded`))

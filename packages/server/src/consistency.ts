@@ -12,14 +12,17 @@ export const DEFAULT_W_TIMEOUT_MS = 5000
  * Read-your-writes: with `X-After: token,…` the read waits until this node has applied those
  * writes, at most ?wait= ms, else 504.
  */
-export async function readAfter(deps: ServerDeps, req: FastifyRequest, limits: Limits): Promise<void> {
-  const dots = parseTokens(req.headers['x-after'])
-  if (dots.length === 0) return
+export function readAfter(deps: ServerDeps, req: FastifyRequest, limits: Limits): Promise<void> | undefined {
+  // Undefined when there is nothing to wait for: most reads carry no X-After and need no promise.
+  const header = req.headers['x-after']
+  if (header === undefined) return undefined
+  const dots = parseTokens(header)
+  if (dots.length === 0) return undefined
   const q = req.query as { wait?: string }
   const wait = parseWait(q.wait, DEFAULT_READ_WAIT_MS, limits.maxWaitMs)
-  if (!(await deps.engine.waitFor(dots, wait))) {
-    throw SwarmError.waitTimeout(`this node has not applied the writes in X-After within ${wait} ms`)
-  }
+  return deps.engine.waitFor(dots, wait).then((ok) => {
+    if (!ok) throw SwarmError.waitTimeout(`this node has not applied the writes in X-After within ${wait} ms`)
+  })
 }
 
 /**

@@ -93,7 +93,8 @@ export function registerDocRoutes(app: FastifyInstance, deps: ServerDeps, limits
   }, async (req, reply) => {
     const key = keyOf(req)
     const preconditions = parsePreconditions(req.headers)
-    await readAfter(deps, req, limits)
+    const after = readAfter(deps, req, limits)
+    if (after !== undefined) await after
     const { conflicts } = req.query as { conflicts?: boolean }
     const out = await deps.engine.readDoc(key, (doc) => {
       const etag = doc === undefined ? null : docEtag(doc)

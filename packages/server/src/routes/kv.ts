@@ -1,5 +1,5 @@
 import {
-  SwarmError, etagOfText, evaluatePreconditions, formatDot, formatHlc, formatVV, isLive, rankSiblings, winner, type Dot, type RegisterState
+  SwarmError, etagOfText, evaluatePreconditions, formatDot, formatHlc, formatVV, isLive, rankSiblings, winner, type Dot, type RegisterState, type Sibling
 } from '@swarmkv/core'
 import type { LocalWrite, WriteResult } from '@swarmkv/storage'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -50,9 +50,31 @@ function contextHeaders(reply: FastifyReply, state: RegisterState): void {
   void reply.header('X-Context', context)
 }
 
+interface StateTags { readonly context: string; readonly etag: string; readonly live: boolean; readonly siblings: string; readonly winner: Sibling | undefined }
+
+/**
+ * A read's causal headers, worked out once per state: states are immutable (a write makes a new
+ * one), and a hot key is read many times between writes. Weak: a state nobody holds goes.
+ */
+const tagsOfState = new WeakMap<RegisterState, StateTags>()
+
+function stateTags(state: RegisterState): StateTags {
+  let tags = tagsOfState.get(state)
+  if (tags === undefined) {
+    const context = formatVV(state.context)
+    let live = 0
+    for (const s of state.siblings) if (!s.deleted) live++
+    tags = { context, etag: etagOfText(context), live: live > 0, siblings: String(live), winner: winner(state) }
+    tagsOfState.set(state, tags)
+  }
+  return tags
+}
+
 function stateHeaders(reply: FastifyReply, state: RegisterState): void {
-  contextHeaders(reply, state)
-  void reply.header('X-Siblings', String(state.siblings.filter((s) => !s.deleted).length))
+  const tags = stateTags(state)
+  void reply.header('ETag', tags.etag)
+  void reply.header('X-Context', tags.context)
+  void reply.header('X-Siblings', tags.siblings)
 }
 
 export function siblingsJson(key: string, state: RegisterState) {
@@ -94,9 +116,10 @@ export function sendWriteResult(reply: FastifyReply, results: readonly WriteResu
   void reply.header('X-Write-Token', results.length === 1 ? tokens[0] : coveringTokens(results.map((r) => r.dot)))
   if (last !== undefined && results.length === 1) {
     contextHeaders(reply, last.state)
+    const live = isLive(last.state)
     // A tombstone is no representation: nothing to name with an ETag after a DELETE.
-    if (!isLive(last.state)) void reply.removeHeader('ETag')
-    if (location !== undefined && last.created && isLive(last.state)) void reply.status(201).header('Location', location)
+    if (!live) void reply.removeHeader('ETag')
+    if (location !== undefined && last.created && live) void reply.status(201).header('Location', location)
   }
   return reply.send({ tokens, ...(replicated !== undefined ? { replicated } : {}) })
 }
@@ -124,10 +147,12 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
   }, async (req, reply) => {
     const key = keyOf(req)
     const preconditions = parsePreconditions(req.headers)
-    await readAfter(deps, req, limits)
+    const after = readAfter(deps, req, limits)
+    if (after !== undefined) await after
     const q = req.query as { siblings?: boolean }
     const state = await engine.get(key)
-    const current = state !== undefined && isLive(state) ? etagOfText(formatVV(state.context)) : null
+    const tags = state === undefined ? undefined : stateTags(state)
+    const current = tags?.live === true ? tags.etag : null
     const outcome = evaluatePreconditions(preconditions, current, true)
     if (outcome === 'failed') throw SwarmError.preconditionFailed(current)
     if (outcome === 'not-modified') {
@@ -139,7 +164,7 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
       stateHeaders(reply, state)
       return reply.send(siblingsJson(key, state))
     }
-    const win = state === undefined ? undefined : winner(state)
+    const win = tags?.winner
     if (state === undefined || win === undefined) {
       if (state !== undefined) stateHeaders(reply, state)
       throw SwarmError.notFound(`key ${JSON.stringify(key)}`)
@@ -166,7 +191,8 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
       contentType: deleted ? '' : (req.headers['content-type'] ?? DEFAULT_CONTENT_TYPE)
     }
     const results = await engine.write([write])
-    const replicated = await awaitReplication(deps, req, results.map((r) => r.dot), limits)
+    // Most writes ask for no ?w=: they skip the wait (and its promise) altogether.
+    const replicated = (req.query as { w?: number }).w === undefined ? undefined : await awaitReplication(deps, req, results.map((r) => r.dot), limits)
     return sendWriteResult(reply, results, replicated, kvLocation(key))
   }
 
