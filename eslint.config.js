@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/cli/bin/**', 'benchmarks/**/*.js', 'docker/**', 'scripts/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/cli/bin/**', 'docker/**', 'scripts/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

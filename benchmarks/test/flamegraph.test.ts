@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
-// @ts-expect-error plain JavaScript module without types
-import { breakdown, fromFirstRequest, renderFlamegraph } from '../lib/flamegraph.js'
+import { breakdown, fromFirstRequest, renderFlamegraph, type CpuProfile } from '../src/lib/flamegraph.js'
 
 // A synthetic V8 CPU profile: root -> main -> {parserOnIncoming -> handler, (garbage collector)},
 // plus an idle node. Samples: 1 ms each.
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' })
-const profile = {
+const profile: CpuProfile = {
   nodes: [
     { id: 1, callFrame: frame('(root)'), children: [2, 5, 6] },
     { id: 2, callFrame: frame('main', 'file:///x/packages/server/dist/app.js'), children: [3, 7] },

@@ -33,8 +33,10 @@ run_tier() { # name, command...
   echo "=== tier $name: passed in $((SECONDS - start)) s"
 }
 
-run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts packages/*/src && vitest run'
+run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts packages/*/src benchmarks/src && vitest run'
 run_tier openapi bash scripts/ci/openapi-lint.sh
+# The benchmark smoke run on wrk (Debian's), the single-node load generator (the unit tier runs it on whichever is installed).
+run_tier bench bash -c 'scripts/ci/ensure-debs.sh wrk && tsc -b && SWARMKV_BENCH_TOOL=wrk vitest run benchmarks/test/smoke.test.ts'
 # The dashboard in headless Chromium (Debian's) against real clusters: vitest.browser.config.ts.
 run_tier browser bash -c 'scripts/ci/ensure-debs.sh chromium curl && tsc -b && vitest run -c vitest.browser.config.ts'
 # Inter-region delay (netem or NFQUEUE) between two namespaces: scripts/wan-delay/check.sh.
