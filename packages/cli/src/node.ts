@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { pino, type Logger as PinoLogger } from 'pino'
 import { HybridClock, DEFAULT_MAX_DRIFT_MS, Problems, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
-import { Engine, LevelStore, type FsyncMode } from '@swarmkv/storage'
+import { Engine, LevelStore, failpointsFromEnv, type FsyncMode } from '@swarmkv/storage'
 import { HyperswarmTransport, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
 import { buildApp, type AuthToken, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
 import type { FastifyInstance } from 'fastify'
@@ -33,6 +33,10 @@ export interface NodeConfig {
   readonly maxClockDriftMs?: number
   /** How often the replication log is compacted, ms (0: only on POST /admin/compact). */
   readonly compactIntervalMs?: number
+  /** Ops committed between checkpoints of the key states, at most (storage's default when absent). */
+  readonly checkpointOps?: number
+  /** Bytes of uncheckpointed key states that start a checkpoint (storage's default when absent). */
+  readonly dirtyBytes?: number
   /** Node ids this node never connects to (an operator's block list). */
   readonly blockedPeers?: readonly string[]
   /** Structured logs (pino, JSON lines on stdout) at this level. Default info. */
@@ -67,8 +71,15 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const store = new LevelStore(join(cfg.dataDir, 'db'))
   await store.open()
   const clock = new HybridClock({ maxDriftMs: cfg.maxClockDriftMs ?? DEFAULT_MAX_DRIFT_MS })
-  const engine = new Engine(store, { nodeId: identity.nodeId, clock, fsync: cfg.fsync, problems })
+  const engine = new Engine(store, {
+    nodeId: identity.nodeId, clock, fsync: cfg.fsync, problems,
+    ...(cfg.checkpointOps !== undefined ? { checkpointOps: cfg.checkpointOps } : {}),
+    ...(cfg.dirtyBytes !== undefined ? { dirtyBytes: cfg.dirtyBytes } : {}),
+    // Crash points for the SIGKILL tests only: unset, they cost nothing.
+    failpoints: failpointsFromEnv(process.env)
+  })
   await engine.open()
+  log.info({ replayedOps: engine.recovery.ops, replayMs: Math.round(engine.recovery.ms) }, 'log replayed above the last checkpoint')
 
   // Role and read-only last across restarts (node-settings.ts): a flag given wins and is kept.
   const persisted = await loadSettings(cfg.dataDir)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { isNodeId } from '@swarmkv/core'
 import type { AuthToken, Scope } from '@swarmkv/server'
-import { FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
+import { DEFAULT_CHECKPOINT_OPS, DEFAULT_DIRTY_BYTES, FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
 import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
 import { LOG_LEVELS, startNode, type LogLevel } from './node.js'
 
@@ -20,6 +20,9 @@ export const START_HELP = `swarmkv start — run one node
   --dht-host IP             address this node's DHT binds and announces (default 127.0.0.1)
   --dht-port PORT           fixed UDP port of this node's DHT (default 0: any)
   --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
+  --checkpoint-ops N        ops committed to the log between checkpoints of the key states, at most
+                            (bounds replay on start; default 50000)
+  --dirty-bytes N           bytes of key states not yet checkpointed that start a checkpoint (default 8388608)
   --compact-interval MS      how often the replication log drops ops every member has (default 60000; 0: off)
   --block-peer ID,…         node ids this node never connects to (operator block list)
   --token SECRET:SCOPES      a bearer token and its scopes (read,write,admin,metrics); repeat for more
@@ -41,7 +44,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     role: { type: 'string' }, http: { type: 'string' }, 'http-url': { type: 'string' }, data: { type: 'string' },
     fsync: { type: 'string' }, region: { type: 'string' }, cluster: { type: 'string' }, secret: { type: 'string' },
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
-    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, token: { type: 'string', multiple: true },
+    'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, 'checkpoint-ops': { type: 'string' }, 'dirty-bytes': { type: 'string' }, token: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, log: { type: 'boolean' }, 'log-requests': { type: 'boolean' },
     'log-level': { type: 'string' }, writable: { type: 'boolean' }, cors: { type: 'string' }
   })
@@ -65,6 +68,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     maxClockDriftMs: int(v['max-clock-drift'], 60_000, 'max-clock-drift'),
     blockedPeers: blockList(v['block-peer']),
     compactIntervalMs: int(v['compact-interval'], 60_000, 'compact-interval'),
+    checkpointOps: int(v['checkpoint-ops'], DEFAULT_CHECKPOINT_OPS, 'checkpoint-ops'),
+    dirtyBytes: int(v['dirty-bytes'], DEFAULT_DIRTY_BYTES, 'dirty-bytes'),
     logLevel, logRequests: v.log === true || v['log-requests'] === true,
     tokens: parseTokens([...((v.token as unknown as string[] | undefined) ?? []), ...(process.env.SWARMKV_TOKENS ?? '').split(';')]),
     tls: await loadTls(v['tls-cert'], v['tls-key']),

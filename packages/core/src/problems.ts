@@ -16,7 +16,7 @@ export const silentLogger: Logger = { error: noop, warn: noop, info: noop, debug
 
 /** The places that report errors (the `where` label of swarmkv_errors_total; OPERATIONS.md lists them). */
 export const PROBLEM_PLACES = [
-  'compaction', 'log-clear', 'members-write', 'swarm-join', 'discovery-refresh', 'swarm-destroy', 'dht-destroy', 'http', 'disk-stat'
+  'compaction', 'log-clear', 'checkpoint', 'replay', 'members-write', 'swarm-join', 'discovery-refresh', 'swarm-destroy', 'dht-destroy', 'http', 'disk-stat'
 ] as const
 
 /**

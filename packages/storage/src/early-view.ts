@@ -1,27 +1,6 @@
 import type { NodeId, RegisterState, Seq, VersionVector } from '@swarmkv/core'
-import type { DocEntry } from './doc-cache.js'
-import { keysOf, type BatchBuilder } from './batch-builder.js'
-
-/** A batch being built: merged in memory, not committed yet (Engine.runBatch). */
-export interface Pending {
-  readonly batch: BatchBuilder
-  /** The committed state of every register the batch read. */
-  readonly base: Map<string, RegisterState>
-  /** Documents loaded for the batch that were not in the cache. */
-  readonly docBase: Map<string, DocEntry>
-  /** Origins with an op that cannot be shown before the commit (here or in `below`). */
-  readonly late: Set<NodeId>
-  /** Keys whose early-view entry this batch set. */
-  readonly shown: Set<string>
-  /** How much of the batch's log extendEarlyView has looked at. */
-  published: number
-  /** The batch that was in flight when this one started: its states are this one's base. */
-  readonly below: Pending | undefined
-  /** Set when this batch's commit failed: a batch built on it is void. */
-  failure: unknown
-  /** When its first request was merged (the engine's monotonic clock, ms): commit latencies count from here. */
-  readonly openedAt: number
-}
+import { keysOf } from './jobs.js'
+import type { OpenBatch } from './batch.js'
 
 /** What reads see of a batch before its commit: some key states, and the applied vector they complete. */
 export interface EarlyView {
@@ -42,7 +21,7 @@ export interface EarlyView {
  * in place when there is one.
  */
 export function extendEarlyView(
-  view: EarlyView | undefined, p: Pending, self: NodeId, durable: VersionVector, below: Pending | undefined
+  view: EarlyView | undefined, p: OpenBatch, self: NodeId, durable: VersionVector, below: OpenBatch | undefined
 ): EarlyView | undefined {
   const { batch } = p
   const log = batch.log

@@ -1,4 +1,4 @@
-import type { Job } from './batch-builder.js'
+import type { Job } from './jobs.js'
 
 interface Entry { readonly job: Job; readonly n: number }
 

@@ -11,26 +11,39 @@ function compareKeys(a: string, b: string): number {
 
 /**
  * Live keys under `prefix` after `after`, at most `limit`, in key order: the stored states
- * merged with the early view (replicated writes readable before their commit, early-view.ts),
- * so a listing agrees with `get`: a key a peer just wrote is listed as soon as it reads, and one
- * a peer just deleted is left out as soon as it reads 404. `early` is read again for each key, so
- * an entry retired meanwhile (its commit landed) yields to the state the store now holds.
+ * merged with the states newer than them (`layers`, newest first: replicated writes readable
+ * before their commit, early-view.ts, then states committed to the log but not checkpointed,
+ * key-states.ts), so a listing agrees with `get`: a key a peer just wrote is listed as soon as
+ * it reads, and one just deleted is left out as soon as it reads 404. The layers are read again
+ * for each key, so an entry retired meanwhile yields to the state that replaced it.
  */
 export async function listLive(
   readPage: PageReader,
-  early: () => ReadonlyMap<string, RegisterState> | undefined,
+  layers: () => ReadonlyArray<ReadonlyMap<string, RegisterState>>,
   prefix: string, after: string | undefined, limit: number
 ): Promise<{ keys: string[]; next: string | null }> {
-  const view = early()
-  const shown: Array<[string, RegisterState]> = []
-  if (view !== undefined) {
-    for (const [k, s] of view) if (k.startsWith(prefix) && (after === undefined || compareKeys(k, after) > 0)) shown.push([k, s])
-    shown.sort((a, b) => compareKeys(a[0], b[0]))
+  const seen = new Set<string>()
+  const shown: string[] = []
+  for (const layer of layers()) {
+    for (const k of layer.keys()) {
+      if (seen.has(k) || !k.startsWith(prefix) || (after !== undefined && compareKeys(k, after) <= 0)) continue
+      seen.add(k)
+      shown.push(k)
+    }
+  }
+  const sortKeys = shown.map((k) => [k, utf8Bytes(k)] as const).sort((a, b) => compareBytes(a[1], b[1]))
+  const lookup = (key: string): RegisterState | undefined => {
+    for (const layer of layers()) {
+      const s = layer.get(key)
+      if (s !== undefined) return s
+    }
+    return undefined
   }
   const keys: string[] = []
   let e = 0
-  const take = (key: string, fallback: RegisterState) => {
-    if (isLive(early()?.get(key) ?? fallback)) keys.push(key)
+  const take = (key: string, fallback: RegisterState | undefined) => {
+    const s = lookup(key) ?? fallback
+    if (s !== undefined && isLive(s)) keys.push(key)
   }
   let cursor = after
   let exhausted = false
@@ -38,15 +51,15 @@ export async function listLive(
     const page = await readPage(cursor, Math.max(limit - keys.length, 64))
     exhausted = page.length === 0
     for (const [k, stored] of page) {
-      while (keys.length < limit && e < shown.length && compareKeys(shown[e]![0], k) < 0) take(...shown[e++]!)
+      while (keys.length < limit && e < sortKeys.length && compareKeys(sortKeys[e]![0], k) < 0) take(sortKeys[e++]![0], undefined)
       if (keys.length === limit) break
-      if (e < shown.length && shown[e]![0] === k) e++
+      if (e < sortKeys.length && sortKeys[e]![0] === k) e++
       cursor = k
       take(k, stored)
       if (keys.length === limit) break
     }
   }
-  while (keys.length < limit && e < shown.length) take(...shown[e++]!)
+  while (keys.length < limit && e < sortKeys.length) take(sortKeys[e++]![0], undefined)
   return { keys, next: keys.length === limit ? (keys[keys.length - 1] ?? null) : null }
 }
 

@@ -67,4 +67,7 @@ export class Lru<K, V> {
   values(): IterableIterator<V> { return this.map.values() }
 
   get size(): number { return this.map.size }
+
+  /** Total size of the entries (by sizeOf). */
+  get bytes(): number { return this.total }
 }

@@ -1,5 +1,5 @@
 import { decode, encode, opEncoding, registerStateEncoding, type NodeId, type Op, type RegisterState, type Seq, type VersionVector } from '@swarmkv/core'
-import type { CommitBatch, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
+import type { StoreWrite, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
 import { compareBytes, utf8Bytes } from './layout.js'
 import { EMPTY_META } from './meta.js'
 
@@ -107,7 +107,12 @@ export class MemoryStore implements Store {
     yield* this.sortedKeys(this.docs)
   }
 
-  async commit(batch: CommitBatch, _opts: { sync: boolean }): Promise<void> {
+  async logOrigins(): Promise<NodeId[]> {
+    this.ensureOpen()
+    return [...this.log].filter(([, m]) => m.size > 0).map(([o]) => o).sort()
+  }
+
+  async write(batch: StoreWrite, _opts: { sync: boolean }): Promise<void> {
     this.ensureOpen()
     for (const [k, s] of batch.registers) this.registers.set(k, encode(registerStateEncoding, s))
     for (const d of batch.docs) {
@@ -124,6 +129,6 @@ export class MemoryStore implements Store {
       if (m === undefined) this.log.set(op.origin, (m = new Map()))
       m.set(op.seq, encode(opEncoding, op))
     }
-    this.meta = batch.meta
+    if (batch.meta !== undefined) this.meta = batch.meta
   }
 }

@@ -1,6 +1,9 @@
 import type { NodeId, Op, RegisterState, Seq, VersionVector } from '@swarmkv/core'
 
-/** What a node persists about itself, committed atomically with every change. */
+/**
+ * What a node persists about itself: the checkpoint marker. The stored key states hold at least
+ * every op it counts in `applied`; the log holds every op above it (DESIGN §3).
+ */
 export interface NodeMeta {
   /** The highest seq this node has given its own writes. */
   readonly seq: Seq
@@ -33,12 +36,16 @@ export type DocWrite =
   | { readonly key: string; readonly kind: 'append'; readonly index: number; readonly bytes: Uint8Array }
   | { readonly key: string; readonly kind: 'snapshot'; readonly bytes: Uint8Array; readonly dropChunks: number }
 
-/** One atomic commit: new key states, the ops that produced them (appended to the log), and meta. */
-export interface CommitBatch {
-  readonly registers: ReadonlyArray<readonly [string, RegisterState]>
+/**
+ * One atomic store write. A commit appends ops to the log (and document chunks); a checkpoint
+ * writes key states and the marker; a checkpoint-style commit does both at once.
+ */
+export interface StoreWrite {
+  readonly registers: Iterable<readonly [string, RegisterState]>
   readonly docs: readonly DocWrite[]
   readonly log: readonly Op[]
-  readonly meta: NodeMeta
+  /** The new checkpoint marker; absent, the marker stays as it is. */
+  readonly meta?: NodeMeta | undefined
 }
 
 export interface ListOptions {
@@ -55,6 +62,7 @@ export interface ListOptions {
 export interface Store {
   open(): Promise<void>
   close(): Promise<void>
+  /** The checkpoint marker (all zero for a new store). */
   readMeta(): Promise<NodeMeta>
   getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>>
   /**
@@ -71,7 +79,9 @@ export interface Store {
   scanRegisters(): AsyncIterable<readonly [key: string, bytes: Uint8Array]>
   /** Every document key, in key order. */
   scanDocKeys(): AsyncIterable<string>
-  commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void>
+  write(w: StoreWrite, opts: { sync: boolean }): Promise<void>
+  /** Every origin with at least one op in the log, for replay. */
+  logOrigins(): Promise<NodeId[]>
   /**
    * Drops the log entries of `origin` with seq in [from, to]. Ops stored together with later ops
    * may stay; readers never rely on ops at or below the floor.

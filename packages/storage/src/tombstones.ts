@@ -1,5 +1,4 @@
-import { decode, registerStateEncoding, type RegisterState, type VersionVector } from '@swarmkv/core'
-import { hasStableTombstone } from './batch-builder.js'
+import { covers, decode, registerStateEncoding, type RegisterState, type VersionVector } from '@swarmkv/core'
 
 /** Drops the stable tombstones of `keys` (in one commit); resolves with how many keys changed. */
 export type Collector = (keys: readonly string[]) => Promise<number>
@@ -51,4 +50,14 @@ export class TombstoneIndex {
 
 function hasTombstone(s: RegisterState): boolean {
   return s.siblings.some((x) => x.deleted)
+}
+
+/** The state without the tombstone siblings every member has applied; the same object if none. */
+export function withoutStableTombstones(s: RegisterState, stable: VersionVector): RegisterState {
+  if (!hasStableTombstone(s, stable)) return s
+  return { siblings: s.siblings.filter((x) => !(x.deleted && covers(stable, x))), context: s.context }
+}
+
+export function hasStableTombstone(s: RegisterState, stable: VersionVector): boolean {
+  return s.siblings.some((x) => x.deleted && covers(stable, x))
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { HybridClock, winner, type NodeId, type Op, type RegisterState } from '@swarmkv/core'
 import { Engine, MemoryStore, type LocalWrite, type Timers } from '@swarmkv/storage'
-import type { CommitBatch } from '../src/store.js'
+import type { StoreWrite } from '../src/store.js'
 
 const A = '00000000000000aa' as NodeId
 const B = '00000000000000bb' as NodeId
@@ -17,10 +17,10 @@ class GatedStore extends MemoryStore {
   private release: () => void = () => {}
   close_(): void { this.gate = new Promise((r) => { this.release = r }) }
   open_(): void { this.release() }
-  override async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
+  override async write(batch: StoreWrite, opts: { sync: boolean }): Promise<void> {
     this.commits++
     await this.gate
-    return super.commit(batch, opts)
+    return super.write(batch, opts)
   }
 }
 
@@ -228,11 +228,11 @@ describe('compaction', () => {
 /** A gated store whose next commit fails once the gate opens. */
 class FailingStore extends GatedStore {
   failNext = false
-  override async commit(batch: CommitBatch, opts: { sync: boolean }): Promise<void> {
+  override async write(batch: StoreWrite, opts: { sync: boolean }): Promise<void> {
     const fail = this.failNext
     this.failNext = false
-    if (!fail) return super.commit(batch, opts)
-    await super.commit({ registers: [], docs: [], log: [], meta: await this.readMeta() }, opts)
+    if (!fail) return super.write(batch, opts)
+    await super.write({ registers: [], docs: [], log: [], meta: await this.readMeta() }, opts)
     throw new Error('disk on fire')
   }
 }

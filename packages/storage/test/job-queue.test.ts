@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { NodeId, Op } from '@swarmkv/core'
-import type { Job } from '../src/batch-builder.js'
+import type { Job } from '../src/jobs.js'
 import { JobQueue } from '../src/job-queue.js'
 
 const A = '00000000000000aa' as NodeId

@@ -40,7 +40,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('commits states, log and meta together', async () => {
       const o1 = op(A, 1, 'k1')
       const o2 = op(A, 2, 'k2', 'w')
-      await store.commit({ registers: [['k1', state(o1)], ['k2', state(o2)]], docs: [], log: [o1, o2], meta: { seq: 2, applied: { [A]: 2 }, floor: {} } }, { sync: true })
+      await store.write({ registers: [['k1', state(o1)], ['k2', state(o2)]], docs: [], log: [o1, o2], meta: { seq: 2, applied: { [A]: 2 }, floor: {} } }, { sync: true })
       expect(await store.readMeta()).toEqual({ seq: 2, applied: { [A]: 2 }, floor: {} })
       const [s1, s2, s3] = await store.getRegisters(['k1', 'k2', 'k3'])
       expect(s1).toEqual(state(o1))
@@ -55,8 +55,8 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('reads the log from any seq across commits', async () => {
       const c1 = [op(A, 1, 'a'), op(A, 2, 'b')]
       const c2 = [op(B, 1, 'x'), op(A, 3, 'c'), op(A, 4, 'd'), op(B, 2, 'y')]
-      await store.commit({ registers: [], docs: [], log: c1, meta: { seq: 2, applied: { [A]: 2 }, floor: {} } }, { sync: false })
-      await store.commit({ registers: [], docs: [], log: c2, meta: { seq: 4, applied: { [A]: 4, [B]: 2 }, floor: {} } }, { sync: false })
+      await store.write({ registers: [], docs: [], log: c1, meta: { seq: 2, applied: { [A]: 2 }, floor: {} } }, { sync: false })
+      await store.write({ registers: [], docs: [], log: c2, meta: { seq: 4, applied: { [A]: 4, [B]: 2 }, floor: {} } }, { sync: false })
       expect((await store.readLog(A, 2, 10)).map((o) => o.seq)).toEqual([2, 3, 4])
       expect((await store.readLog(A, 2, 2)).map((o) => o.seq)).toEqual([2, 3])
       expect((await store.readLog(A, 4, 10)).map((o) => o.seq)).toEqual([4])
@@ -66,7 +66,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
 
     it('keeps the logs of different origins apart and in seq order', async () => {
       const ops = [op(B, 1, 'x'), op(A, 1, 'y'), op(B, 2, 'x'), op(A, 2, 'z'), op(B, 3, 'q')]
-      await store.commit({ registers: [], docs: [], log: ops, meta: { seq: 2, applied: { [A]: 2, [B]: 3 }, floor: {} } }, { sync: false })
+      await store.write({ registers: [], docs: [], log: ops, meta: { seq: 2, applied: { [A]: 2, [B]: 3 }, floor: {} } }, { sync: false })
       expect((await store.readLog(B, 1, 100)).map((o) => o.seq)).toEqual([1, 2, 3])
       expect((await store.readLog(A, 1, 100)).map((o) => o.key)).toEqual(['y', 'z'])
     })
@@ -74,7 +74,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('lists keys in UTF-8 byte order with prefix, after and limit', async () => {
       const keys = ['b', 'a/2', 'a/1', 'é', 'a/10', 'c']
       const ops = keys.map((k, i) => op(A, i + 1, k))
-      await store.commit({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [], log: ops, meta: { seq: 6, applied: { [A]: 6 }, floor: {} } }, { sync: false })
+      await store.write({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [], log: ops, meta: { seq: 6, applied: { [A]: 6 }, floor: {} } }, { sync: false })
       expect((await store.listRegisters({ prefix: '', limit: 100 })).map(([k]) => k)).toEqual(['a/1', 'a/10', 'a/2', 'b', 'c', 'é'])
       expect((await store.listRegisters({ prefix: 'a/', limit: 100 })).map(([k]) => k)).toEqual(['a/1', 'a/10', 'a/2'])
       expect((await store.listRegisters({ prefix: 'a/', after: 'a/1', limit: 1 })).map(([k]) => k)).toEqual(['a/10'])
@@ -87,12 +87,12 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('stores documents as a snapshot plus appended chunks', async () => {
       const meta = { seq: 0, applied: {}, floor: {} }
       const bytes = (...b: number[]) => new Uint8Array(b)
-      await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 0, bytes: bytes(1) }, { key: 'd1\u0000x', kind: 'append', index: 0, bytes: bytes(9) }], log: [], meta }, { sync: false })
-      await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 1, bytes: bytes(2, 3) }], log: [], meta }, { sync: false })
+      await store.write({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 0, bytes: bytes(1) }, { key: 'd1\u0000x', kind: 'append', index: 0, bytes: bytes(9) }], log: [], meta }, { sync: false })
+      await store.write({ registers: [], docs: [{ key: 'd1', kind: 'append', index: 1, bytes: bytes(2, 3) }], log: [], meta }, { sync: false })
       const d1 = await store.getDoc('d1')
       expect(d1?.snapshot).toBeUndefined()
       expect(d1?.chunks.map((c) => Array.from(c))).toEqual([[1], [2, 3]])
-      await store.commit({ registers: [], docs: [{ key: 'd1', kind: 'snapshot', bytes: bytes(7, 7), dropChunks: 2 }], log: [], meta }, { sync: false })
+      await store.write({ registers: [], docs: [{ key: 'd1', kind: 'snapshot', bytes: bytes(7, 7), dropChunks: 2 }], log: [], meta }, { sync: false })
       const after = await store.getDoc('d1')
       expect(Array.from(after!.snapshot!)).toEqual([7, 7])
       expect(after!.chunks).toEqual([])
@@ -105,14 +105,14 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
 
     it('clears log ranges, keeps members, and reads a consistent snapshot', async () => {
       const ops = [op(A, 1, 'x'), op(A, 2, 'y'), op(A, 3, 'x')]
-      await store.commit({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [{ key: 'd', kind: 'append', index: 0, bytes: new Uint8Array([5]) }], log: ops, meta: { seq: 3, applied: { [A]: 3 }, floor: {} } }, { sync: false })
+      await store.write({ registers: ops.map((o) => [o.key, state(o)] as const), docs: [{ key: 'd', kind: 'append', index: 0, bytes: new Uint8Array([5]) }], log: ops, meta: { seq: 3, applied: { [A]: 3 }, floor: {} } }, { sync: false })
       const snap = await store.snapshot()
       await store.clearLog(A, 1, 2)
       // Ops below a cleared range's end may survive when stored with later ones; later ops always do.
       expect((await store.readLog(A, 1, 10)).map((o) => o.seq).filter((s) => s > 2)).toEqual([3])
       expect((await store.readLog(A, 3, 10)).map((o) => o.seq)).toEqual([3])
       // Later commits do not show through the snapshot.
-      await store.commit({ registers: [['late', state(op(B, 1, 'late'))]], docs: [], log: [], meta: { seq: 3, applied: { [A]: 3, [B]: 1 }, floor: { [A]: 2 } } }, { sync: false })
+      await store.write({ registers: [['late', state(op(B, 1, 'late'))]], docs: [], log: [], meta: { seq: 3, applied: { [A]: 3, [B]: 1 }, floor: { [A]: 2 } } }, { sync: false })
       expect(snap.meta).toEqual({ seq: 3, applied: { [A]: 3 }, floor: {} })
       const keys: string[] = []
       for await (const [k] of snap.registers()) keys.push(k)
@@ -131,9 +131,9 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       // One segment per commit; more segments than one delete batch of the LevelDB store holds.
       const n = 2500
       for (let s = 1; s <= n; s++) {
-        await store.commit({ registers: [], docs: [], log: [op(A, 2 * s - 1, 'k'), op(A, 2 * s, 'k')], meta: { seq: 2 * s, applied: { [A]: 2 * s }, floor: {} } }, { sync: false })
+        await store.write({ registers: [], docs: [], log: [op(A, 2 * s - 1, 'k'), op(A, 2 * s, 'k')], meta: { seq: 2 * s, applied: { [A]: 2 * s }, floor: {} } }, { sync: false })
       }
-      await store.commit({ registers: [], docs: [], log: [op(B, 1, 'k')], meta: { seq: 2 * n, applied: { [A]: 2 * n, [B]: 1 }, floor: {} } }, { sync: false })
+      await store.write({ registers: [], docs: [], log: [op(B, 1, 'k')], meta: { seq: 2 * n, applied: { [A]: 2 * n, [B]: 1 }, floor: {} } }, { sync: false })
       await store.clearLog(A, 1, 2 * n - 3)
       // Every op above the range stays; of those in it, only one stored with a later op may.
       const left = (await store.readLog(A, 1, 10)).map((o) => o.seq)
@@ -145,7 +145,7 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
     it('survives a reopen', async () => {
       if (reopen === undefined) return
       const o1 = op(A, 1, 'k1')
-      await store.commit({ registers: [['k1', state(o1)]], docs: [], log: [o1], meta: { seq: 1, applied: { [A]: 1 }, floor: {} } }, { sync: true })
+      await store.write({ registers: [['k1', state(o1)]], docs: [], log: [o1], meta: { seq: 1, applied: { [A]: 1 }, floor: {} } }, { sync: true })
       await store.close()
       store = await reopen()
       await store.open()
