@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
-import { Cluster } from '@swarmkv/testkit'
+import { Cluster, waitUntil } from '@swarmkv/testkit'
 import { httpWrite, runLoad } from './load.js'
+import { lostWrites } from './lost-writes.js'
 
 describe('crash safety (real process, SIGKILL under load)', () => {
   let cluster: Cluster | undefined
@@ -33,6 +34,76 @@ describe('crash safety (real process, SIGKILL under load)', () => {
       }
       expect(missing).toEqual([])
       expect(acked.size).toBeGreaterThanOrEqual(600)
+    })
+  }
+})
+
+/**
+ * Crash points inside the write path (storage's failpoints.ts): the node kills itself with
+ * SIGKILL at a named step while 24 writers keep it busy. Every write acknowledged before must be
+ * there after the restart, on the node and on its peer, and both must converge; the log must
+ * hold every acknowledged write with nothing lost (testkit's check, after a clean stop).
+ */
+describe('crash points of the write path (real processes, SIGKILL at a failpoint)', () => {
+  let cluster: Cluster | undefined
+  afterEach(async () => {
+    delete process.env['SWARMKV_FAILPOINT']
+    await cluster?.stop()
+  })
+
+  const cases = [
+    // The 300th commit's log append landed; nothing was checkpointed since the start.
+    { failpoint: 'after-log-append:300', args: [] as string[], compact: false },
+    // The second background checkpoint (one every 150 ops) wrote its states, not its marker.
+    { failpoint: 'mid-checkpoint:2', args: ['--checkpoint-ops', '150'], compact: false },
+    // A compaction's checkpoint landed and raised the floor; the log below it is still there.
+    { failpoint: 'after-checkpoint:1', args: [], compact: true }
+  ]
+
+  for (const { failpoint, args, compact } of cases) {
+    it(`every acknowledged write survives a kill at ${failpoint} and the node converges with its peer`, async () => {
+      cluster = await Cluster.start({ nodes: [{ name: 'n1', args }, { name: 'n2' }] })
+      onTestFailed(() => { void cluster?.stop({ keepLogs: true }); cluster = undefined })
+      const [n1, n2] = [cluster.node('n1'), cluster.node('n2')]
+      await cluster.waitConnected()
+      // Only n1's next start gets the failpoint (a child inherits the environment at spawn).
+      await n1.stop()
+      process.env['SWARMKV_FAILPOINT'] = failpoint
+      await n1.start()
+      delete process.env['SWARMKV_FAILPOINT']
+      await cluster.waitConnected()
+
+      const acked = new Map<string, string>()
+      const tokens: string[] = []
+      let compactions = 0
+      await runLoad(24, 150, async (w, i) => {
+        if (!n1.running) return
+        const key = `fp/${w}/${i}`
+        const value = `v-${w}-${i}`
+        const token = await httpWrite(n1.url, 'PUT', key, value)
+        if (token !== undefined) { acked.set(key, value); tokens.push(token) }
+        if (compact && w === 0 && i % 10 === 9 && n1.running) {
+          compactions++
+          await fetch(`${n1.url}/admin/compact`, { method: 'POST' }).catch(() => undefined)
+        }
+      })
+      // The failpoint killed it, under load: nothing else stops n1 in this test.
+      await waitUntil('n1 to be killed at its failpoint', () => Promise.resolve(!n1.running), 10_000)
+      expect(acked.size).toBeGreaterThan(100)
+      if (compact) expect(compactions).toBeGreaterThan(0)
+
+      await n1.start()
+      const missing: string[] = []
+      for (const [key, value] of acked) if ((await n1.client.getText(key)) !== value) missing.push(key)
+      expect(missing).toEqual([])
+      await cluster.waitConnected()
+      const converged = await cluster.waitConverged(60_000)
+      expect(converged.keys).toBeGreaterThanOrEqual(acked.size)
+      for (const [key, value] of acked) if ((await n2.client.getText(key)) !== value) missing.push(`${key} on n2`)
+      expect(missing).toEqual([])
+      await n1.stop()
+      await n2.stop()
+      for (const n of [n1, n2]) expect(await lostWrites(n.dataDir, tokens), n.spec.name).toEqual([])
     })
   }
 })

@@ -1,6 +1,6 @@
 import type { Automerge as A, HybridClock, NodeId, Op, RegisterState, Seq } from '@swarmkv/core'
 import type { DocWrite, NodeMeta } from './store.js'
-import { planDocWrite, type DocEntry } from './doc-cache.js'
+import { planDocWrite, type DocEntry } from './doc-entry.js'
 import type { Job } from './jobs.js'
 
 export interface BatchContext {

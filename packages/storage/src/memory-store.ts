@@ -15,6 +15,18 @@ export class MemoryStore implements Store {
   private isOpen = false
 
   async open(): Promise<void> { this.isOpen = true }
+
+  /** A copy of everything written so far, open: what a crash at this moment leaves on disk. */
+  clone(): MemoryStore {
+    const c = new MemoryStore()
+    c.meta = this.meta
+    for (const [k, v] of this.registers) c.registers.set(k, v)
+    for (const [k, d] of this.docs) c.docs.set(k, { snapshot: d.snapshot, chunks: new Map(d.chunks) })
+    for (const [o, m] of this.log) c.log.set(o, new Map(m))
+    c.members = new Map(this.members)
+    c.isOpen = true
+    return c
+  }
   async close(): Promise<void> { this.isOpen = false }
 
   private ensureOpen(): void {
