@@ -13,7 +13,7 @@ async function simNode(net: MemoryNetwork, scheduler: SimScheduler, n: number, m
   const id = identityFromSeed(new Uint8Array(32).fill(n))
   const store = new MemoryStore()
   await store.open()
-  const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), timers: scheduler })
+  const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), scheduler })
   await engine.open()
   const replicator = new Replicator({
     engine, transport: net.transport(id.keyPair.publicKey), secret: 's', scheduler, ...(log !== undefined ? { log } : {}), ...(protocolVersions !== undefined ? { protocolVersions } : {}),

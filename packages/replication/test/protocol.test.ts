@@ -12,7 +12,7 @@ async function simNode(net: MemoryNetwork, scheduler: SimScheduler, n: number, s
   const id = identityFromSeed(seed)
   const store = new MemoryStore()
   await store.open()
-  const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), timers: scheduler })
+  const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), scheduler })
   await engine.open()
   const replicator = new Replicator({
     engine, transport: net.transport(id.keyPair.publicKey), secret, scheduler,

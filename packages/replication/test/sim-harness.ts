@@ -56,7 +56,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
     const id = identityFromSeed(seedBytes)
     const store = new MemoryStore()
     await store.open()
-    const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), timers: scheduler })
+    const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), scheduler })
     await engine.open()
     const transport = net.transport(id.keyPair.publicKey)
     const replicator = new Replicator({

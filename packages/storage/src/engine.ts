@@ -1,9 +1,9 @@
 import {
-  Automerge as A, Problems, docIsLive,
+  Automerge as A, Problems, docIsLive, realScheduler,
   type Dot, type NodeId, type Op, type Preconditions, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, Store, StoreSnapshot } from './store.js'
-import type { CommitListener, CommitTimingListener, DocMutation, DocResult, EngineOptions, FsyncMode, LocalWrite, StateTransfer, Timers, WriteResult } from './types.js'
+import type { CommitListener, CommitTimingListener, DocMutation, DocResult, EngineOptions, FsyncMode, LocalWrite, StateTransfer, WriteResult } from './types.js'
 import { Lru } from './lru.js'
 import { KeyStates } from './key-states.js'
 import { Checkpointer, DEFAULT_CHECKPOINT_OPS, DEFAULT_DIRTY_BYTES } from './checkpoint.js'
@@ -19,14 +19,6 @@ import type { Job } from './jobs.js'
 /** Documents kept loaded, at most, and their stored bytes, about (Automerge memory is off-heap). */
 export const DEFAULT_DOC_CACHE_ENTRIES = 1000
 export const DEFAULT_DOC_CACHE_BYTES = 32 * 1024 * 1024
-
-const realTimers: Timers = {
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms)
-    t.unref()
-    return { cancel: () => clearTimeout(t) }
-  }
-}
 
 /**
  * The storage engine of a node: the facade over the single writer (group-commit.ts), the
@@ -49,7 +41,8 @@ export class Engine {
     this.nodeId = opts.nodeId
     this.fsync = opts.fsync ?? 'batch'
     this.problems = opts.problems ?? new Problems()
-    const now = opts.now ?? (() => performance.now())
+    const scheduler = opts.scheduler ?? realScheduler
+    const now = () => scheduler.now()
     const failpoints = opts.failpoints ?? NO_FAILPOINTS
     this.states = new KeyStates(opts.cacheEntries, opts.cacheBytes)
     // Every document dropped from memory is freed: Automerge memory lives outside the JS heap.
@@ -60,7 +53,7 @@ export class Engine {
     })
     this.writer = new GroupCommit({
       nodeId: this.nodeId, clock: opts.clock, store, states: this.states, docs: this.docs, checkpointer: this.checkpointer,
-      tombstones: this.tombstones, problems: this.problems, failpoints, timers: opts.timers ?? realTimers, now,
+      tombstones: this.tombstones, problems: this.problems, failpoints, scheduler,
       fsync: this.fsync, maxBatchJobs: opts.maxBatchJobs ?? 1024, maxDocBytes: opts.maxDocBytes ?? 16 * 1024 * 1024,
       earlyBytes: opts.earlyBytes ?? DEFAULT_EARLY_BYTES
     })

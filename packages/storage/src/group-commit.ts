@@ -1,11 +1,11 @@
-import { EMPTY_REGISTER, SwarmError, vvGet, type Dot, type HybridClock, type NodeId, type Problems, type RegisterState, type Seq } from '@swarmkv/core'
+import { EMPTY_REGISTER, SwarmError, vvGet, type Dot, type HybridClock, type NodeId, type Problems, type RegisterState, type Scheduler, type Seq } from '@swarmkv/core'
 import type { DocWrite, NodeMeta, Store, StoreWrite } from './store.js'
 import type { Lru } from './lru.js'
 import type { KeyStates } from './key-states.js'
 import type { Checkpointer } from './checkpoint.js'
 import type { Failpoints } from './failpoints.js'
 import type { TombstoneIndex } from './tombstones.js'
-import type { CommitListener, CommitTimingListener, FsyncMode, Timers } from './types.js'
+import type { CommitListener, CommitTimingListener, FsyncMode } from './types.js'
 import { JobQueue } from './job-queue.js'
 import { DotWaiters } from './dot-waiters.js'
 import { freeDoc, loadEntry, type DocEntry } from './doc-entry.js'
@@ -31,8 +31,7 @@ export interface GroupCommitDeps {
   readonly tombstones: TombstoneIndex
   readonly problems: Problems
   readonly failpoints: Failpoints
-  readonly timers: Timers
-  readonly now: () => number
+  readonly scheduler: Scheduler
   readonly fsync: FsyncMode
   readonly maxBatchJobs: number
   readonly maxDocBytes: number
@@ -192,7 +191,7 @@ export class GroupCommit {
       committed: (k) => base.get(k) ?? EMPTY_REGISTER,
       committedDoc: (k) => this.d.docs.get(k) ?? docBase.get(k)!
     })
-    return { batch, base, docBase, late: new Set(), shown: new Set(), published: 0, below: this.inflight, failure: undefined, openedAt: this.d.now() }
+    return { batch, base, docBase, late: new Set(), shown: new Set(), published: 0, below: this.inflight, failure: undefined, openedAt: this.d.scheduler.now() }
   }
 
   /**
@@ -237,7 +236,7 @@ export class GroupCommit {
 
   private armFlush(): void {
     if (this.flushTimer !== undefined) return
-    this.flushTimer = this.d.timers.setTimeout(() => {
+    this.flushTimer = this.d.scheduler.setTimeout(() => {
       this.flushTimer = undefined
       this.flushDue = true
       if (!this.pumping) void this.pump()
@@ -263,9 +262,9 @@ export class GroupCommit {
         const docs = batch.docWrites()
         docEntries = docs.entries
         const write = await this.storeWrite(batch, docs.writes)
-        const started = this.d.now()
+        const started = this.d.scheduler.now()
         await store.write(write, { sync: synced })
-        const landed = this.d.now()
+        const landed = this.d.scheduler.now()
         for (const l of this.timingListeners) l({ ops: batch.log.length, jobs: batch.succeeded.length, commitMs: landed - p.openedAt, storeMs: landed - started, synced })
       } catch (err) {
         this.failed(p, err)

@@ -1,7 +1,7 @@
 export type { Store, NodeMeta, StoreWrite, ListOptions, DocRecord, DocWrite, StoreSnapshot } from './store.js'
 export { LevelStore } from './level-store.js'
 export { MemoryStore } from './memory-store.js'
-export type { FsyncMode, LocalWrite, WriteResult, EngineOptions, CommitListener, CommitTiming, CommitTimingListener, DocMutation, DocResult, Timers, StateTransfer } from './types.js'
+export type { FsyncMode, LocalWrite, WriteResult, EngineOptions, CommitListener, CommitTiming, CommitTimingListener, DocMutation, DocResult, StateTransfer } from './types.js'
 export { ApplyError, FSYNC_MODES } from './types.js'
 export { Engine, DEFAULT_DOC_CACHE_BYTES, DEFAULT_DOC_CACHE_ENTRIES } from './engine.js'
 export { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES } from './key-states.js'

@@ -1,5 +1,5 @@
 import type { Failpoints } from './failpoints.js'
-import type { Dot, Preconditions, Problems, RegisterState, VersionVector, HybridClock, NodeId, Op } from '@swarmkv/core'
+import type { Dot, Preconditions, Problems, RegisterState, Scheduler, VersionVector, HybridClock, NodeId, Op } from '@swarmkv/core'
 
 /** The engine's public types: what callers pass in and get back. The merge code lives elsewhere. */
 
@@ -67,10 +67,6 @@ export interface CommitTiming {
 export type CommitTimingListener = (t: CommitTiming) => void
 export type CommitListener = (ops: readonly Op[]) => void
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): { cancel(): void }
-}
-
 export interface EngineOptions {
   readonly nodeId: NodeId
   readonly clock: HybridClock
@@ -100,10 +96,8 @@ export interface EngineOptions {
   readonly failpoints?: Failpoints
   /** A document whose stored size exceeds this refuses local changes. Default 16 MiB. */
   readonly maxDocBytes?: number
-  /** Where the engine's timer runs (a simulation passes its own). Default: unref'd real timers. */
-  readonly timers?: Timers
+  /** Time: the commit timings' clock and the replicated-write flush timer (a simulation passes its own). Default realScheduler. */
+  readonly scheduler?: Scheduler
   /** Where errors handled in the background are logged and counted. Default: a silent one. */
   readonly problems?: Problems
-  /** A monotonic clock in ms for the commit timings. Default performance.now. */
-  readonly now?: () => number
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { HybridClock, winner, type NodeId, type Op, type RegisterState } from '@swarmkv/core'
-import { Engine, MemoryStore, type LocalWrite, type Timers } from '@swarmkv/storage'
+import { HybridClock, winner, type NodeId, type Op, type RegisterState, type Scheduler } from '@swarmkv/core'
+import { Engine, MemoryStore, type LocalWrite } from '@swarmkv/storage'
 import type { StoreWrite } from '../src/store.js'
 
 const A = '00000000000000aa' as NodeId
@@ -25,7 +25,9 @@ class GatedStore extends MemoryStore {
 }
 
 /** Timers the test fires by hand. */
-class ManualTimers implements Timers {
+class ManualTimers implements Scheduler {
+  now(): number { return 0 }
+  wallNow(): number { return 0 }
   private fns: Array<() => void> = []
   setTimeout(fn: () => void): { cancel(): void } {
     this.fns.push(fn)
@@ -47,7 +49,7 @@ async function node(id: NodeId) {
   await store.open()
   const timers = new ManualTimers()
   let t = 1000
-  const e = new Engine(store, { nodeId: id, clock: new HybridClock({ now: () => t++ }), timers })
+  const e = new Engine(store, { nodeId: id, clock: new HybridClock({ now: () => t++ }), scheduler: timers })
   await e.open()
   return { e, store, timers }
 }
