@@ -21,7 +21,7 @@ export const START_HELP = `swarmkv start — run one node
   --dht-port PORT           fixed UDP port of this node's DHT (default 0: any)
   --max-clock-drift MS      remote clock stamps further ahead are not adopted (default 60000)
   --checkpoint-ops N        ops committed to the log between checkpoints of the key states, at most
-                            (bounds replay on start; default 50000)
+                            (bounds replay on start; default 20000)
   --dirty-bytes N           bytes of key states not yet checkpointed that start a checkpoint (default 8388608)
   --compact-interval MS      how often the replication log drops ops every member has (default 60000; 0: off)
   --block-peer ID,…         node ids this node never connects to (operator block list)

@@ -6,7 +6,7 @@ import type { Failpoints } from './failpoints.js'
 /** Dirty state bytes that start a checkpoint. */
 export const DEFAULT_DIRTY_BYTES = 8 * 1024 * 1024
 /** Ops committed since the last checkpoint that start one (bounds replay on start). */
-export const DEFAULT_CHECKPOINT_OPS = 50_000
+export const DEFAULT_CHECKPOINT_OPS = 20_000
 /** States per store write of a background checkpoint: bounds what one write encodes and holds. */
 const CHUNK_STATES = 2000
 

@@ -82,7 +82,7 @@ export interface EngineOptions {
    * plus what commits add while one checkpoint is written.
    */
   readonly dirtyBytes?: number
-  /** Ops committed since the last checkpoint that start one: bounds replay on start. Default 50 000 (DEFAULT_CHECKPOINT_OPS). */
+  /** Ops committed since the last checkpoint that start one: bounds replay on start. Default 20 000 (DEFAULT_CHECKPOINT_OPS). */
   readonly checkpointOps?: number
   /** At most this many queued requests go into one commit. Default 1 024. */
   readonly maxBatchJobs?: number
