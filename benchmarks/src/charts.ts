@@ -55,7 +55,7 @@ function throughputSpec(result: Result): TopLevelSpec | undefined {
   const redis = values.filter((v) => v.system === 'redis')
   const panels = [
     ...(ours.length > 0 ? [panel(ours, 'swarmkv, the bare Fastify + Map route and etcd')] : []),
-    ...(redis.length > 0 ? [panel(redis, 'Redis (its own scale: about ten times the others)')] : [])
+    ...(redis.length > 0 ? [panel(redis, `Redis, on its own scale (up to ${(Math.max(...redis.map((v) => v.reqPerSec)) / Math.max(1, ...ours.map((v) => v.reqPerSec))).toFixed(1)}x the largest bar above)`)] : [])
   ]
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
