@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { pino, type Logger as PinoLogger } from 'pino'
 import { HybridClock, DEFAULT_MAX_DRIFT_MS, Problems, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
 import { Engine, LevelStore, failpointsFromEnv, type FsyncMode } from '@swarmkv/storage'
-import { HyperswarmTransport, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
+import { HyperswarmTransport, Membership, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
 import { buildApp, type AuthToken, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
 import type { FastifyInstance } from 'fastify'
 import { loadSettings, resolveSettings, saveSettings } from './node-settings.js'
@@ -92,6 +92,9 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   let url = cfg.httpUrl ?? `${scheme}://${advertisedHost}:${cfg.httpPort}`
 
   const blocked = new Set(cfg.blockedPeers ?? [])
+  // One compaction policy for every node: without replication it is a membership of one.
+  const membership = new Membership({ engine, alone: cfg.secret === undefined, compactIntervalMs: cfg.compactIntervalMs, log, problems })
+  await membership.open()
   let replicator: Replicator | undefined
   if (cfg.secret !== undefined) {
     const transport = new HyperswarmTransport({
@@ -104,13 +107,13 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       firewall: (remote) => blocked.has(nodeIdFromPublicKey(remote))
     })
     replicator = new Replicator({
-      engine, transport, secret: cfg.secret, compactIntervalMs: cfg.compactIntervalMs, problems,
+      engine, membership, transport, secret: cfg.secret, problems,
       local: () => ({ nodeId: identity.nodeId, role: control.role, region: cfg.region, httpUrl: url, readOnly: control.readOnly })
     })
   }
   const cluster: ClusterView | undefined = replicator
   const app = buildApp({
-    engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster,
+    engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster, membership,
     version: VERSION, dataDir: cfg.dataDir, persistControl, problems,
     get httpUrl() { return url }
   }, { loggerInstance: log, logRequests: cfg.logRequests === true, tokens: cfg.tokens, tls: cfg.tls, ...(cfg.corsOrigins !== undefined ? { corsOrigins: cfg.corsOrigins } : {}) })
@@ -121,18 +124,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   }
   // Replication starts once the advertised URL is final: peers learn it in the handshake.
   await replicator?.start()
-
-  // Without replication nobody else needs the log: a standalone node compacts it (and collects
-  // its tombstones) on the same interval a replicated node would.
-  const every = cfg.compactIntervalMs ?? 60_000
-  const standaloneCompaction = replicator === undefined && every > 0
-    ? setInterval(() => {
-      engine.compact(engine.applied).then((floor) => engine.collectTombstones(floor))
-        .then((collected) => { log.info({ tombstonesCollected: collected, floor: engine.floor }, 'log compacted') })
-        .catch(problems.catcher('compaction', 'periodic compaction failed'))
-    }, every)
-    : undefined
-  standaloneCompaction?.unref()
+  membership.start()
 
   log.info({ version: VERSION, role: control.role, readOnly: control.readOnly, url, replicated: replicator !== undefined, fsync: cfg.fsync }, 'node started')
   let closing: Promise<void> | undefined
@@ -144,7 +136,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     role: control.role,
     close() {
       closing ??= (async () => {
-        if (standaloneCompaction !== undefined) clearInterval(standaloneCompaction)
+        await membership.stop()
         await app.close()
         await replicator?.stop()
         await engine.close()

@@ -1,5 +1,6 @@
 import { HybridClock, type NodeId } from '@swarmkv/core'
 import { Engine, MemoryStore } from '@swarmkv/storage'
+import { Membership } from '@swarmkv/replication'
 import { buildApp } from '@swarmkv/server'
 import { parse } from './args.js'
 
@@ -15,7 +16,8 @@ export async function openapiCommand(argv: string[]): Promise<number> {
   const nodeId = '0000000000000000' as NodeId
   const engine = new Engine(store, { nodeId, clock: new HybridClock() })
   await engine.open()
-  const app = buildApp({ engine, nodeId, region: 'local', httpUrl: 'http://127.0.0.1:7001', control: { role: 'master', readOnly: false } })
+  const membership = new Membership({ engine, alone: true })
+  const app = buildApp({ engine, nodeId, region: 'local', httpUrl: 'http://127.0.0.1:7001', control: { role: 'master', readOnly: false }, membership })
   try {
     const res = await app.inject({ method: 'GET', url: '/openapi.json' })
     process.stdout.write(`${JSON.stringify(res.json(), null, 2)}\n`)

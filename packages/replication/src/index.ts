@@ -13,6 +13,8 @@ export { CommitTimes, DEFAULT_COMMIT_TIMES_BYTES, DEFAULT_CHECKPOINT_SPACING_MS 
 export type { PeerLag, Behind } from './lag.js'
 export { peerLag, behindOrigins } from './lag.js'
 export { PeerSession } from './session.js'
+export type { MembershipOptions, CompactionStats } from './membership.js'
+export { Membership, DEFAULT_COMPACT_INTERVAL_MS } from './membership.js'
 export type { ReplicatorOptions } from './replicator.js'
 export { Replicator } from './replicator.js'
 export type { PeerInfo } from './peer-info.js'

@@ -1,4 +1,4 @@
-import { Problems, realScheduler, vvEntries, vvGet, type Cancellable, type Dot, type Logger, type NodeId, type Op, type Scheduler, type Seq, type VersionVector } from '@swarmkv/core'
+import { Problems, realScheduler, vvGet, type Cancellable, type Dot, type Logger, type NodeId, type Op, type Scheduler, type Seq, type VersionVector } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import type { FramedConnection, Transport } from './connection.js'
 import { RecentOps } from './recent-ops.js'
@@ -6,6 +6,7 @@ import { ForwardGate } from './forward-gate.js'
 import { PeerSession, type LocalInfo } from './session.js'
 import { newStats, type ReplicationStats } from './stats.js'
 import { CommitTimes } from './commit-times.js'
+import type { Membership } from './membership.js'
 import { behindOrigins, peerLag, type Behind } from './lag.js'
 import { goneInfo, liveInfo, type GonePeer, type PeerInfo } from './peer-info.js'
 
@@ -15,11 +16,14 @@ export interface ReplicatorOptions {
   readonly secret: string
   /** This node's role, region and advertised URL, read at each handshake. */
   readonly local: () => LocalInfo
+  /**
+   * The known members and the compaction policy (membership.ts): the replicator tells it what
+   * each peer has applied; compaction is its business, run by the composition root.
+   */
+  readonly membership: Membership
   readonly scheduler?: Scheduler
   /** Byte budget of the in-memory recent-ops buffer. Default 32 MiB. */
   readonly recentOpsBytes?: number
-  /** How often the log is compacted. Default 60 s; 0 turns periodic compaction off. */
-  readonly compactIntervalMs?: number
   /** How long ops of other origins wait before being forwarded to a peer (ForwardGate). Default 200 ms. */
   readonly forwardDelayMs?: number
   /** Byte budget of the commit-time checkpoints lag ages are measured from (CommitTimes). Default 1 MiB. */
@@ -63,73 +67,30 @@ export class Replicator {
   private readonly waiters = new Set<ReplicationWaiter>()
   private unsubscribe: (() => void) | undefined
   private stopped = false
-  /** Every node that ever said hello, with what it has applied: the log is kept until all have it. */
-  private members = new Map<NodeId, VersionVector>()
-  private compactTimer: Cancellable | undefined
+  private readonly membership: Membership
   private readonly gate: ForwardGate
   private forwardTimer: Cancellable | undefined
 
   constructor(private readonly opts: ReplicatorOptions) {
     this.engine = opts.engine
+    this.membership = opts.membership
     this.scheduler = opts.scheduler ?? realScheduler
     this.recent = new RecentOps(opts.recentOpsBytes)
     this.gate = new ForwardGate(opts.forwardDelayMs ?? DEFAULT_FORWARD_DELAY_MS, () => this.scheduler.now())
     this.commitTimes = new CommitTimes(opts.commitTimesBytes)
     this.log = opts.log ?? opts.problems?.log ?? new Problems().log
     this.problems = opts.problems ?? new Problems(this.log)
+    this.membership.onForget((id) => this.lastSeen.delete(id))
   }
 
   async start(): Promise<void> {
-    this.members = await this.engine.readMembers()
+    await this.membership.open()
     this.unsubscribe = this.engine.onCommit((ops) => this.onCommit(ops))
     await this.opts.transport.start((conn) => this.onConnection(conn))
-    this.scheduleCompaction()
-  }
-
-  /**
-   * Drops the ops every known member has applied (SPEC §4). A member that is gone for good keeps
-   * the log growing until it is forgotten (forgetMember). A peer that later needs dropped ops
-   * gets a state transfer.
-   */
-  async compact(): Promise<VersionVector> {
-    const floor: Record<string, number> = {}
-    for (const [origin, have] of Object.entries(this.engine.applied)) {
-      let f = have
-      for (const m of this.members.values()) f = Math.min(f, m[origin as NodeId] ?? 0)
-      if (f > 0) floor[origin] = f
-    }
-    await this.engine.writeMembers(this.members)
-    const before = this.engine.floor
-    const done = await this.engine.compact(floor)
-    const collected = await this.engine.collectTombstones(floor)
-    this.stats.tombstonesCollected += collected
-    this.stats.compactions++
-    let dropped = 0
-    for (const [o, f] of vvEntries(done)) dropped += f - vvGet(before, o)
-    this.log.info({ droppedOps: dropped, floor: done, tombstonesCollected: collected, members: this.members.size }, 'log compacted')
-    return done
-  }
-
-  /** Stops waiting for a member that left for good. */
-  async forgetMember(id: NodeId): Promise<boolean> {
-    const had = this.members.delete(id)
-    this.lastSeen.delete(id)
-    await this.engine.writeMembers(this.members)
-    if (had) this.log.info({ member: id }, 'member forgotten')
-    return had
-  }
-
-  private scheduleCompaction(): void {
-    const every = this.opts.compactIntervalMs ?? 60_000
-    if (every <= 0 || this.stopped) return
-    this.compactTimer = this.scheduler.setTimeout(() => {
-      this.compact().catch(this.problems.catcher('compaction', 'periodic compaction failed')).finally(() => this.scheduleCompaction())
-    }, every)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    this.compactTimer?.cancel()
     this.forwardTimer?.cancel()
     this.unsubscribe?.()
     for (const w of this.waiters) { w.timer.cancel(); w.resolve({ ok: false, count: this.countHaving(w.dots) }) }
@@ -154,7 +115,7 @@ export class Replicator {
   behind(): Behind[] {
     const connected: VersionVector[] = []
     for (const s of this.byPeer.values()) if (s.ready) connected.push(s.peerApplied)
-    return behindOrigins(this.engine.applied, connected, [...this.members.values()])
+    return behindOrigins(this.engine.applied, connected, this.membership.vectors())
   }
 
   /** Tells every peer about a role or read-only change at once; new peers learn it at the handshake. */
@@ -170,9 +131,6 @@ export class Replicator {
 
   /** Checkpoints held for lag ages (CommitTimes). */
   get commitTimeCheckpoints(): number { return this.commitTimes.size }
-
-  /** Known members (every node that ever said hello and was not forgotten). */
-  get memberCount(): number { return this.members.size }
 
   waitReplicated(dots: readonly Dot[], count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }> {
     const have = this.countHaving(dots)
@@ -205,7 +163,7 @@ export class Replicator {
     }, {
       onReady: (s) => this.onReady(s),
       onAck: (s) => {
-        this.members.set(s.nodeId, s.peerApplied)
+        this.membership.noteApplied(s.nodeId, s.peerApplied)
         this.checkWaiters()
       },
       onClose: (s) => this.onSessionClose(s)
@@ -214,10 +172,7 @@ export class Replicator {
   }
 
   private onReady(s: PeerSession): void {
-    const isNew = !this.members.has(s.nodeId)
-    this.members.set(s.nodeId, s.peerApplied)
-    // A new member is persisted at once: from now on it holds compaction back.
-    if (isNew) void this.engine.writeMembers(this.members).catch(this.problems.catcher('members-write', 'persisting a new member failed'))
+    const isNew = this.membership.noteApplied(s.nodeId, s.peerApplied)
     const old = this.byPeer.get(s.nodeId)
     this.byPeer.set(s.nodeId, s)
     this.readySince.set(s, { wall: this.scheduler.wallNow(), mono: this.scheduler.now() })

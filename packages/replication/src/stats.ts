@@ -10,7 +10,6 @@ export interface ReplicationStats {
   logGaps: number
   stateTransfersSent: number
   stateTransfersReceived: number
-  tombstonesCollected: number
   /** Key states and bytes of finished state transfers, both directions. */
   stateTransferKeys: number
   stateTransferBytes: number
@@ -18,11 +17,9 @@ export interface ReplicationStats {
   sessionErrors: number
   /** Stream errors (a peer going away resets its stream). */
   streamErrors: number
-  /** Compactions run, and ops they dropped from the log. */
-  compactions: number
 }
 
 export function newStats(): ReplicationStats {
-  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0, tombstonesCollected: 0,
-    stateTransferKeys: 0, stateTransferBytes: 0, sessionErrors: 0, streamErrors: 0, compactions: 0 }
+  return { opsSent: 0, opsReceived: 0, authFailures: 0, malformedMessages: 0, protocolErrors: 0, connections: 0, logGaps: 0, stateTransfersSent: 0, stateTransfersReceived: 0,
+    stateTransferKeys: 0, stateTransferBytes: 0, sessionErrors: 0, streamErrors: 0 }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { HybridClock, type Logger } from '@swarmkv/core'
 import { Engine, MemoryStore } from '@swarmkv/storage'
-import { MemoryNetwork, Replicator, SimScheduler, identityFromSeed } from '@swarmkv/replication'
+import { Membership, MemoryNetwork, Replicator, SimScheduler, identityFromSeed } from '@swarmkv/replication'
 
 /** A logger that keeps every line, for assertions on what was logged. */
 function recordingLogger(lines: Array<{ level: string; msg: string; obj: Record<string, unknown> }>, bindings: Record<string, unknown> = {}): Logger {
@@ -15,12 +15,13 @@ async function simNode(net: MemoryNetwork, scheduler: SimScheduler, n: number, m
   await store.open()
   const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), scheduler })
   await engine.open()
+  const membership = new Membership({ engine, scheduler, ...(log !== undefined ? { log } : {}) })
   const replicator = new Replicator({
-    engine, transport: net.transport(id.keyPair.publicKey), secret: 's', scheduler, ...(log !== undefined ? { log } : {}), ...(protocolVersions !== undefined ? { protocolVersions } : {}),
+    engine, membership, transport: net.transport(id.keyPair.publicKey), secret: 's', scheduler, ...(log !== undefined ? { log } : {}), ...(protocolVersions !== undefined ? { protocolVersions } : {}),
     local: () => ({ nodeId: id.nodeId, role: mode.role, region: 'r', httpUrl: `http://n${n}`, readOnly: mode.readOnly })
   })
   await replicator.start()
-  return { id, engine, replicator, mode }
+  return { id, engine, membership, replicator, mode }
 }
 
 const put = (key: string) => ({ key, value: new TextEncoder().encode('v'), contentType: 'text/plain', deleted: false })
@@ -118,7 +119,7 @@ describe('catch-up by state transfer, visible in the logs and the counters', () 
     const a = await simNode(net, scheduler, 1, { role: 'master', readOnly: false }, recordingLogger(linesA))
     for (let i = 0; i < 30; i++) await a.engine.write(Array.from({ length: 10 }, (_, j) => put(`s${i}-${j}`)))
     // Nobody else is a member yet: compaction drops the whole log.
-    await a.replicator.compact()
+    await a.membership.compactOnce()
     expect(linesA.find((l) => l.msg === 'log compacted')?.obj).toMatchObject({ droppedOps: 300 })
     const b = await simNode(net, scheduler, 2, { role: 'replica', readOnly: false }, recordingLogger(linesB))
     await scheduler.run({ until: scheduler.now() + 3_000 })

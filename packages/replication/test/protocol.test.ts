@@ -4,7 +4,7 @@ import Protomux from 'protomux'
 import { HybridClock } from '@swarmkv/core'
 import { Engine, MemoryStore } from '@swarmkv/storage'
 import {
-  MemoryNetwork, PROTOCOL, Replicator, SimScheduler, authProof, identityFromSeed, type FramedConnection
+  Membership, MemoryNetwork, PROTOCOL, Replicator, SimScheduler, authProof, identityFromSeed, type FramedConnection
 } from '@swarmkv/replication'
 
 async function simNode(net: MemoryNetwork, scheduler: SimScheduler, n: number, secret: string) {
@@ -14,12 +14,13 @@ async function simNode(net: MemoryNetwork, scheduler: SimScheduler, n: number, s
   await store.open()
   const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), scheduler })
   await engine.open()
+  const membership = new Membership({ engine, scheduler })
   const replicator = new Replicator({
-    engine, transport: net.transport(id.keyPair.publicKey), secret, scheduler,
+    engine, membership, transport: net.transport(id.keyPair.publicKey), secret, scheduler,
     local: () => ({ nodeId: id.nodeId, role: 'master', region: 'r', httpUrl: `http://n${n}`, readOnly: false })
   })
   await replicator.start()
-  return { id, engine, replicator }
+  return { id, engine, membership, replicator }
 }
 
 const put = (key: string, value: string) => ({ key, value: new TextEncoder().encode(value), contentType: 'text/plain', deleted: false })

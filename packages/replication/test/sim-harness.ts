@@ -3,7 +3,7 @@ import {
 } from '@swarmkv/core'
 import { checkLostWrites, type KeyView, type WriteRecord } from '@swarmkv/testkit'
 import { Engine, MemoryStore } from '@swarmkv/storage'
-import { MemoryNetwork, Replicator, SimScheduler, identityFromSeed, seededRandom, settle, type WireRole } from '@swarmkv/replication'
+import { Membership, MemoryNetwork, Replicator, SimScheduler, identityFromSeed, seededRandom, settle, type WireRole } from '@swarmkv/replication'
 
 export interface SimNode {
   readonly name: string
@@ -11,6 +11,7 @@ export interface SimNode {
   readonly nodeId: NodeId
   readonly publicKey: Uint8Array
   readonly engine: Engine
+  readonly membership: Membership
   readonly replicator: Replicator
 }
 
@@ -59,11 +60,13 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
     const engine = new Engine(store, { nodeId: id.nodeId, clock: new HybridClock({ scheduler }), scheduler })
     await engine.open()
     const transport = net.transport(id.keyPair.publicKey)
+    // Compaction runs only where the harness says (no periodic schedule: start() is not called).
+    const membership = new Membership({ engine, scheduler })
     const replicator = new Replicator({
-      engine, transport, secret: SECRET, scheduler, compactIntervalMs: 0,
+      engine, membership, transport, secret: SECRET, scheduler,
       local: () => ({ nodeId: id.nodeId, role, region: 'sim', httpUrl: `http://sim-${i}`, readOnly: false })
     })
-    nodes.push({ name: `${role}${i}`, role, nodeId: id.nodeId, publicKey: id.keyPair.publicKey, engine, replicator })
+    nodes.push({ name: `${role}${i}`, role, nodeId: id.nodeId, publicKey: id.keyPair.publicKey, engine, membership, replicator })
   }
   const lateJoiner = opts.compactAndJoinLate === true ? nodes[nodes.length - 1] : undefined
   for (const n of nodes) if (n !== lateJoiner) await n.replicator.start()
@@ -116,14 +119,14 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
   if (opts.compactAndJoinLate === true) {
     for (let k = 0; k < 8; k++) {
       const n = nodes[Math.floor(random() * (nodes.length - 1))]!
-      scheduler.setTimeout(() => { void n.replicator.compact() }, Math.floor(random() * t))
+      scheduler.setTimeout(() => { void n.membership.compactOnce() }, Math.floor(random() * t))
     }
   }
 
   await scheduler.run({ until: t + 1000 })
   if (lateJoiner !== undefined) {
     // Everyone compacts what all current members have, then the new node arrives.
-    for (const n of nodes) if (n !== lateJoiner) await n.replicator.compact()
+    for (const n of nodes) if (n !== lateJoiner) await n.membership.compactOnce()
     await lateJoiner.replicator.start()
   }
   net.dropProbability = 0
@@ -131,7 +134,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
   await scheduler.run({ until: scheduler.now() + 60_000 })
   if (opts.compactAndJoinLate === true) {
     // Tombstones go at each node's own compaction: digests agree once every node has compacted.
-    for (const n of nodes) await n.replicator.compact()
+    for (const n of nodes) await n.membership.compactOnce()
   }
   await settle()
 
@@ -141,7 +144,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
   const docs: string[] = []
   for (const n of nodes) docs.push(JSON.stringify(await n.engine.readDoc('doc-0', (d) => (d === undefined ? null : docToJson(d)))))
   const stateTransfers = nodes.reduce((a, n) => a + n.replicator.stats.stateTransfersReceived, 0)
-  const tombstonesCollected = nodes.reduce((a, n) => a + n.replicator.stats.tombstonesCollected, 0)
+  const tombstonesCollected = nodes.reduce((a, n) => a + n.membership.stats.tombstonesCollected, 0)
   for (const n of nodes) await n.replicator.stop()
   await scheduler.run({ until: scheduler.now() + 1000 })
   return { digests, applied: nodes.map((n) => n.engine.applied), acked, lost, events: scheduler.executed, docs, stateTransfers, tombstonesCollected }

@@ -63,8 +63,6 @@ export interface ReplicationCounters {
   readonly stateTransfersReceived: number
   readonly stateTransferKeys: number
   readonly stateTransferBytes: number
-  readonly tombstonesCollected: number
-  readonly compactions: number
 }
 
 /** What the server needs from replication (absent on a node that runs alone). */
@@ -79,14 +77,22 @@ export interface ClusterView {
   /** Resolves true once `count` nodes (this one included) have applied every dot, false on timeout. */
   waitReplicated(dots: ReadonlyArray<{ origin: NodeId; seq: number }>, count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }>
   readonly stats: ReplicationCounters
-  /** Known members (holding compaction back). */
-  readonly memberCount: number
   /** Connections refused by the block list. */
   rejectedPeers(): number
-  /** Compacts the log now; resolves with the new floor. */
-  compact(): Promise<Readonly<Record<string, number>>>
-  /** Forgets a member that left for good (unblocks compaction). */
-  forgetMember(id: NodeId): Promise<boolean>
+}
+
+/**
+ * The known members and the compaction policy (replication's Membership): every node has one, a
+ * node that runs alone a membership of one. The admin routes call it; they compute no floor.
+ */
+export interface MembershipView {
+  /** Known members (holding compaction back); 0 on a node alone. */
+  readonly size: number
+  readonly stats: { readonly compactions: number; readonly tombstonesCollected: number }
+  /** Compacts the log to what every member has and collects stable tombstones; resolves with the new floor. */
+  compactOnce(): Promise<Readonly<Record<string, number>>>
+  /** Forgets a member that left for good (unblocks compaction); false when it was not one. */
+  forget(id: NodeId): Promise<boolean>
 }
 
 /** Run-time switches an operator can flip (POST /admin/role, /admin/read-only). */
@@ -105,6 +111,7 @@ export interface ServerDeps {
   readonly httpUrl: string
   readonly control: NodeControl
   readonly cluster?: ClusterView | undefined
+  readonly membership: MembershipView
   /** This build's version (package.json), shown by /health, /cluster and swarmkv_build_info. Default '0.0.0'. */
   readonly version?: string
   /** The data directory, whose free space /metrics shows. Default: none shown. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HybridClock, type NodeId } from '@swarmkv/core'
 import { Engine, LevelStore } from '@swarmkv/storage'
+import { Membership } from '@swarmkv/replication'
 import { buildApp, type NodeControl, type ServerOptions } from '@swarmkv/server'
 
 export const NODE = '0123456789abcdef' as NodeId
@@ -15,7 +16,9 @@ export async function makeNode(opts: ServerOptions = {}) {
   const engine = new Engine(store, { nodeId: NODE, clock: new HybridClock() })
   await engine.open()
   const control: NodeControl = { role: 'master', readOnly: false }
-  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control, dataDir: dir, version: '0.0.0-test' }, opts)
+  // A node alone, as `swarmkv start` without a secret runs it.
+  const membership = new Membership({ engine, alone: true })
+  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control, dataDir: dir, version: '0.0.0-test', membership }, opts)
   await app.ready()
   return {
     app, engine, control, dir,

@@ -56,7 +56,6 @@ export function registerClusterSeries(registry: Registry, cluster: ClusterView):
     name: 'swarmkv_peers_connected', help: 'Peers with a replication session up.', registers,
     collect() { this.set(cluster.peers().filter((p) => p.connected).length) }
   })
-  new Gauge({ name: 'swarmkv_members', help: 'Known cluster members (every node that said hello and was not forgotten): the log is kept until all have applied it.', registers, collect() { this.set(cluster.memberCount) } })
 
   const counter = (name: string, help: string, read: (s: ReplicationCounters) => number) => new Counter({
     name, help, registers, collect() { this.reset(); this.inc(read(cluster.stats)) }
@@ -74,7 +73,5 @@ export function registerClusterSeries(registry: Registry, cluster: ClusterView):
   counter('swarmkv_replication_state_transfers_received_total', 'State transfers received.', (s) => s.stateTransfersReceived)
   counter('swarmkv_replication_state_transfer_bytes_total', 'Bytes of key states moved by finished state transfers, both directions.', (s) => s.stateTransferBytes)
   counter('swarmkv_replication_state_transfer_keys_total', 'Key states moved by finished state transfers, both directions.', (s) => s.stateTransferKeys)
-  counter('swarmkv_tombstones_collected_total', 'Keys whose stable tombstones were collected.', (s) => s.tombstonesCollected)
-  counter('swarmkv_compactions_total', 'Log compactions run.', (s) => s.compactions)
   new Counter({ name: 'swarmkv_rejected_peers_total', help: 'Connections refused by the block list (--block-peer).', registers, collect() { this.reset(); this.inc(cluster.rejectedPeers()) } })
 }

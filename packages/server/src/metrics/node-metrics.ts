@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { RequestDurations } from './request-durations.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ServerDeps } from '../options.js'
+import type { MembershipView, ServerDeps } from '../options.js'
 import type { LoopDelayWindow } from '../loop-delay.js'
 import { registerLoopSummary } from './loop-summary.js'
 import { registerClusterSeries } from './cluster-series.js'
@@ -103,6 +103,7 @@ export class NodeMetrics {
     })
     if (deps.dataDir !== undefined) this.registerDisk(deps.dataDir)
     registerLoopSummary(this.registry, opts.loop)
+    this.registerMembership(deps.membership, deps.cluster !== undefined)
     if (deps.cluster !== undefined) registerClusterSeries(this.registry, deps.cluster)
   }
 
@@ -119,6 +120,16 @@ export class NodeMetrics {
   metrics(): Promise<string> { return this.registry.metrics() }
 
   close(): void { this.unsubscribe() }
+
+  /** Compaction counts on every node (a node alone compacts too); the member count where there are members. */
+  private registerMembership(membership: MembershipView, replicated: boolean): void {
+    const registers = [this.registry]
+    const counter = (name: string, help: string, read: () => number) => new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()) } })
+    counter('swarmkv_tombstones_collected_total', 'Keys whose stable tombstones were collected.', () => membership.stats.tombstonesCollected)
+    counter('swarmkv_compactions_total', 'Log compactions run.', () => membership.stats.compactions)
+    if (!replicated) return
+    new Gauge({ name: 'swarmkv_members', help: 'Known cluster members (every node that said hello and was not forgotten): the log is kept until all have applied it.', registers, collect() { this.set(membership.size) } })
+  }
 
   private registerDisk(dir: string): void {
     const registers = [this.registry]

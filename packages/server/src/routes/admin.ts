@@ -23,15 +23,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
     return { role }
   })
 
-  // Without replication nothing needs the log: everything applied may go.
+  // The policy (what may go) is the membership's, alone or replicated.
   app.post('/admin/compact', {
     schema: { summary: 'Compact the replication log now', querystring: noQuery, response: { 200: { type: 'object', required: ['floor'], properties: { floor: vectorSchema } }, ...errorResponses } }
-  }, async () => {
-    if (deps.cluster !== undefined) return { floor: await deps.cluster.compact() }
-    const floor = await deps.engine.compact(deps.engine.applied)
-    await deps.engine.collectTombstones(floor)
-    return { floor }
-  })
+  }, async () => ({ floor: await deps.membership.compactOnce() }))
 
   app.delete('/admin/members/:id', {
     schema: {
@@ -43,7 +38,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
   }, async (req, reply) => {
     const { id } = req.params as { id: string }
     if (!isNodeId(id)) throw SwarmError.badRequest('a member id is 16 hex characters')
-    if (deps.cluster === undefined || !(await deps.cluster.forgetMember(id))) throw SwarmError.notFound(`member ${id}`)
+    if (!(await deps.membership.forget(id))) throw SwarmError.notFound(`member ${id}`)
     return reply.status(204).send()
   })
 
