@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core'
 import { startBootstrap } from '@swarmkv/replication'
 import { parse, str, int } from './args.js'
 import { untilSignal } from './start.js'
@@ -18,8 +19,8 @@ const BIN = resolve(fileURLToPath(import.meta.url), '../../bin/swarmkv.js')
 const READY_TIMEOUT_MS = 60_000
 
 /** Polls each node's /cluster until every one sees the others connected; false on timeout or stop. */
-async function untilConnected(urls: readonly string[], stopped: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
+async function untilConnected(urls: readonly string[], stopped: () => boolean, timeoutMs: number, scheduler: Scheduler): Promise<boolean> {
+  const deadline = scheduler.now() + timeoutMs
   const connected = async (url: string) => {
     try {
       const res = await fetch(`${url}/cluster`, { signal: AbortSignal.timeout(1000) })
@@ -30,9 +31,9 @@ async function untilConnected(urls: readonly string[], stopped: () => boolean, t
       return false
     }
   }
-  while (!stopped() && Date.now() < deadline) {
+  while (!stopped() && scheduler.now() < deadline) {
     if ((await Promise.all(urls.map(connected))).every(Boolean)) return true
-    await new Promise((r) => setTimeout(r, 200))
+    await delay(scheduler, 200)
   }
   return false
 }
@@ -88,12 +89,14 @@ export async function devCommand(argv: string[]): Promise<number> {
   void exited.then(() => { stopped = true })
   const signalled = untilSignal().then(() => { stopped = true })
   // The tour's first commands need every node listening and connected to the other two.
-  const started = Date.now()
+  // The composition root picks the clock; a poll that may be all this process does keeps it alive.
+  const scheduler = foregroundScheduler
+  const started = scheduler.now()
   const urls = nodes.map((n) => `http://127.0.0.1:${n.port}`)
-  if (await untilConnected(urls, () => stopped, READY_TIMEOUT_MS)) {
+  if (await untilConnected(urls, () => stopped, READY_TIMEOUT_MS, scheduler)) {
     process.stdout.write([
       '',
-      `cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: every node is up and connected to the other two.`,
+      `cluster ready in ${((scheduler.now() - started) / 1000).toFixed(1)} s: every node is up and connected to the other two.`,
       `Try: curl -X PUT --data hello ${urls[0]}/kv/greeting && curl ${urls[2]}/kv/greeting`,
       `Dashboard: ${urls[0]}/ui (every node serves one)`,
       ''

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { pino, type Logger as PinoLogger } from 'pino'
-import { HybridClock, DEFAULT_MAX_DRIFT_MS, Problems, nodeIdFromPublicKey, type NodeId } from '@swarmkv/core'
+import { HybridClock, DEFAULT_MAX_DRIFT_MS, Problems, nodeIdFromPublicKey, realScheduler, type NodeId, type Scheduler } from '@swarmkv/core'
 import { Engine, LevelStore, failpointsFromEnv, type FsyncMode } from '@swarmkv/storage'
 import { HyperswarmTransport, Membership, Replicator, loadIdentity, topicFor } from '@swarmkv/replication'
 import { buildApp, type AuthToken, type ClusterView, type NodeControl, type Role } from '@swarmkv/server'
@@ -51,6 +51,8 @@ export interface NodeConfig {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
   /** Origins allowed to call the API from a browser; none: CORS off. */
   readonly corsOrigins?: readonly string[] | undefined
+  /** Time for every part of the node. Default realScheduler. */
+  readonly scheduler?: Scheduler
 }
 
 export interface RunningNode {
@@ -68,11 +70,12 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const identity = await loadIdentity(cfg.dataDir)
   const log = pino({ level: cfg.logLevel ?? 'info', base: { node: identity.nodeId, region: cfg.region } }, cfg.logDestination ?? process.stdout)
   const problems = new Problems(log)
+  const scheduler = cfg.scheduler ?? realScheduler
   const store = new LevelStore(join(cfg.dataDir, 'db'))
   await store.open()
-  const clock = new HybridClock({ maxDriftMs: cfg.maxClockDriftMs ?? DEFAULT_MAX_DRIFT_MS })
+  const clock = new HybridClock({ scheduler, maxDriftMs: cfg.maxClockDriftMs ?? DEFAULT_MAX_DRIFT_MS })
   const engine = new Engine(store, {
-    nodeId: identity.nodeId, clock, fsync: cfg.fsync, problems,
+    nodeId: identity.nodeId, clock, fsync: cfg.fsync, problems, scheduler,
     ...(cfg.checkpointOps !== undefined ? { checkpointOps: cfg.checkpointOps } : {}),
     ...(cfg.dirtyBytes !== undefined ? { dirtyBytes: cfg.dirtyBytes } : {}),
     // Crash points for the SIGKILL tests only: unset, they cost nothing.
@@ -93,7 +96,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
 
   const blocked = new Set(cfg.blockedPeers ?? [])
   // One compaction policy for every node: without replication it is a membership of one.
-  const membership = new Membership({ engine, alone: cfg.secret === undefined, compactIntervalMs: cfg.compactIntervalMs, log, problems })
+  const membership = new Membership({ engine, alone: cfg.secret === undefined, compactIntervalMs: cfg.compactIntervalMs, scheduler, log, problems })
   await membership.open()
   let replicator: Replicator | undefined
   if (cfg.secret !== undefined) {
@@ -104,17 +107,18 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       host: cfg.dhtHost,
       port: cfg.dhtPort,
       problems,
+      scheduler,
       firewall: (remote) => blocked.has(nodeIdFromPublicKey(remote))
     })
     replicator = new Replicator({
-      engine, membership, transport, secret: cfg.secret, problems,
+      engine, membership, transport, secret: cfg.secret, problems, scheduler,
       local: () => ({ nodeId: identity.nodeId, role: control.role, region: cfg.region, httpUrl: url, readOnly: control.readOnly })
     })
   }
   const cluster: ClusterView | undefined = replicator
   const app = buildApp({
     engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster, membership,
-    version: VERSION, dataDir: cfg.dataDir, persistControl, problems,
+    version: VERSION, dataDir: cfg.dataDir, persistControl, problems, scheduler,
     get httpUrl() { return url }
   }, { loggerInstance: log, logRequests: cfg.logRequests === true, tokens: cfg.tokens, tls: cfg.tls, ...(cfg.corsOrigins !== undefined ? { corsOrigins: cfg.corsOrigins } : {}) })
   await app.listen({ host: cfg.httpHost, port: cfg.httpPort })

@@ -1,3 +1,5 @@
+// The scheduler alone, not core's index: the client loads no CRDT or codec code.
+import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core/scheduler'
 import type { ChangeEventData, CutoffEventData, ResetEventData } from './schemas.js'
 import { ClientErrorCode, SwarmkvError } from './errors.js'
 import { toError, type Transport } from './transport.js'
@@ -17,6 +19,11 @@ export interface WatchOptions {
   readonly signal?: AbortSignal
   /** Called when the stream drops and the watch reconnects (for logs). */
   readonly onReconnect?: (reason: string) => void
+  /**
+   * Time for the reconnect wait. Default foregroundScheduler: its timer keeps the process alive,
+   * since while a watch waits to reconnect nothing else may (`swarmkv watch`).
+   */
+  readonly scheduler?: Scheduler
 }
 
 /** Default wait before reconnecting when the server gave none, ms. */
@@ -26,11 +33,14 @@ function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits ms, or less when the signal aborts first. */
+function sleep(scheduler: Scheduler, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return delay(scheduler, ms)
+  const aborting = signal
   return new Promise((resolve) => {
-    const t = setTimeout(done, ms)
-    function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve() }
-    signal?.addEventListener('abort', done, { once: true })
+    const t = scheduler.setTimeout(done, ms)
+    function done() { t.cancel(); aborting.removeEventListener('abort', done); resolve() }
+    aborting.addEventListener('abort', done, { once: true })
   })
 }
 
@@ -69,6 +79,6 @@ export async function* watchFeed(transport: Transport, opts: WatchOptions = {}):
       reason = e instanceof Error ? e.message : String(e)
     }
     opts.onReconnect?.(reason)
-    await sleep(retry, opts.signal)
+    await sleep(opts.scheduler ?? foregroundScheduler, retry, opts.signal)
   }
 }

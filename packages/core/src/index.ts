@@ -1,5 +1,5 @@
 export type { Cancellable, Scheduler } from './scheduler.js'
-export { realScheduler, repeat, delay } from './scheduler.js'
+export { realScheduler, foregroundScheduler, repeat, delay } from './scheduler.js'
 export type { NodeId, Key, Seq, Dot } from './ids.js'
 export { isNodeId, asNodeId, nodeIdFromPublicKey, isSeq, formatDot, parseDot } from './ids.js'
 export type { Hlc, HybridClockOptions } from './hlc.js'

@@ -33,6 +33,20 @@ export const realScheduler: Scheduler = {
 }
 
 /**
+ * The real clocks with timers that do keep the process alive: for a wait that is all a process is
+ * doing at that moment (a CLI's reconnect back-off, a script's poll), where an unref'd timer would
+ * let the process exit in the middle of the wait.
+ */
+export const foregroundScheduler: Scheduler = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms)
+    return { cancel: () => clearTimeout(t) }
+  }
+}
+
+/**
  * Runs fn every ms until cancelled, on any Scheduler: the port has no setInterval of its own.
  * The next run is set when one starts, so the period does not stretch by fn's own time; a run
  * that overlaps the next tick is not guarded here (fn decides whether to skip).
@@ -54,7 +68,11 @@ export function repeat(scheduler: Scheduler, ms: number, fn: () => void): Cancel
   }
 }
 
-/** Resolves after ms on the given scheduler (a sleep that a simulation can run on virtual time). */
+/**
+ * Resolves after ms on the given scheduler (a sleep that a simulation can run on virtual time). On
+ * realScheduler nothing is kept alive by the sleep itself; use foregroundScheduler where the sleep
+ * is the only thing pending.
+ */
 export function delay(scheduler: Scheduler, ms: number): Promise<void> {
   return new Promise((resolve) => { scheduler.setTimeout(resolve, ms) })
 }

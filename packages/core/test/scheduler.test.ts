@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { delay, realScheduler, repeat, type Cancellable, type Scheduler } from '@swarmkv/core'
+import { delay, foregroundScheduler, realScheduler, repeat, type Cancellable, type Scheduler } from '@swarmkv/core'
 
 /** A hand-driven virtual clock: `advance` runs what falls due, in (time, insertion) order. */
 class ManualScheduler implements Scheduler {
@@ -59,6 +59,19 @@ describe('realScheduler', () => {
     const ref = setTimeout(() => undefined, 10_000)
     expect(timeouts()).toBe(before + 1) // the probe sees an ordinary timer, so it can see one
     clearTimeout(ref)
+  })
+
+  it('foregroundScheduler keeps its pending timer alive, on the same clocks', async () => {
+    const before = timeouts()
+    const t = foregroundScheduler.setTimeout(() => undefined, 10_000)
+    expect(timeouts()).toBe(before + 1)
+    t.cancel()
+    expect(timeouts()).toBe(before)
+    expect(Math.abs(foregroundScheduler.now() - realScheduler.now())).toBeLessThan(50)
+    expect(Math.abs(foregroundScheduler.wallNow() - Date.now())).toBeLessThan(50)
+    let ran = false
+    await delay(foregroundScheduler, 5).then(() => { ran = true })
+    expect(ran).toBe(true)
   })
 })
 

@@ -1,4 +1,4 @@
-import { Problems } from '@swarmkv/core'
+import { Problems, realScheduler, type Cancellable, type Scheduler } from '@swarmkv/core'
 import DHT, { type KeyPair } from 'hyperdht'
 import Hyperswarm, { type NoiseConnection, type PeerDiscovery } from 'hyperswarm'
 import type { FramedConnection, Transport } from './connection.js'
@@ -24,6 +24,8 @@ export interface HyperswarmTransportOptions {
   readonly firewall?: (remotePublicKey: Uint8Array) => boolean
   /** Where errors of discovery and teardown are logged and counted. Default: a silent one. */
   readonly problems?: Problems
+  /** Timers of the discovery refresh and the stop grace. Default realScheduler. */
+  readonly scheduler?: Scheduler
 }
 
 /**
@@ -36,14 +38,16 @@ export class HyperswarmTransport implements Transport {
   private dht: DHT | undefined
   private swarm: Hyperswarm | undefined
   private discovery: PeerDiscovery | undefined
-  private timer: NodeJS.Timeout | undefined
+  private timer: Cancellable | undefined
   private isJoined = false
   private stopped = false
   private refused = 0
   private readonly problems: Problems
+  private readonly scheduler: Scheduler
 
   constructor(private readonly opts: HyperswarmTransportOptions) {
     this.problems = opts.problems ?? new Problems()
+    this.scheduler = opts.scheduler ?? realScheduler
   }
 
   /** Connections the firewall refused so far. */
@@ -102,11 +106,10 @@ export class HyperswarmTransport implements Transport {
     if (this.stopped) return
     const idle = (this.swarm?.connections.size ?? 0) === 0
     const ms = idle ? (this.opts.fastRefreshMs ?? 2000) : (this.opts.slowRefreshMs ?? 30_000)
-    this.timer = setTimeout(() => {
+    this.timer = this.scheduler.setTimeout(() => {
       if (this.stopped || this.discovery === undefined) return
       this.discovery.refresh().catch(this.problems.catcher('discovery-refresh', 'refreshing peer discovery failed')).finally(() => this.scheduleRefresh())
     }, ms)
-    this.timer.unref()
   }
 
   /**
@@ -116,14 +119,14 @@ export class HyperswarmTransport implements Transport {
   async stop(): Promise<void> {
     this.stopped = true
     this.isJoined = false
-    if (this.timer) clearTimeout(this.timer)
+    this.timer?.cancel()
     const swarm = this.swarm
     if (swarm !== undefined) {
-      let timer: NodeJS.Timeout | undefined
+      let timer: Cancellable | undefined
       const polite = swarm.destroy().then(() => true, () => false)
-      const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), STOP_GRACE_MS) })
+      const late = new Promise<boolean>((r) => { timer = this.scheduler.setTimeout(() => r(false), STOP_GRACE_MS) })
       const clean = await Promise.race([polite, late])
-      clearTimeout(timer)
+      timer?.cancel()
       if (!clean) await swarm.destroy({ force: true }).catch(this.problems.catcher('swarm-destroy', 'dropping the swarm failed'))
     }
     await this.dht?.destroy({ force: true }).catch(this.problems.catcher('dht-destroy', 'dropping the DHT node failed'))

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
-import { SwarmError } from '@swarmkv/core'
+import { SwarmError, realScheduler } from '@swarmkv/core'
 import { DEFAULT_LIMITS, type Limits, type ServerDeps, type ServerOptions } from './options.js'
 import { clientErrorHandler, errorHandler, makeNotFoundHandler, sendError } from './http-errors.js'
 import { registerOpenApi } from './openapi.js'
@@ -45,7 +45,7 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
 
   app.setErrorHandler((err: FastifyError, req, reply) => errorHandler(err, req, reply, deps.problems))
   app.setNotFoundHandler(makeNotFoundHandler(app))
-  const loop = new LoopDelay()
+  const loop = new LoopDelay(deps.scheduler ?? realScheduler)
   const metrics = new NodeMetrics(deps, { isOpen: () => open, loop: () => loop.window })
   app.addHook('onClose', async () => { open = false; loop.close(); metrics.close() })
   // A callback hook: an async one costs every request a promise.

@@ -1,7 +1,10 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import { repeat, type Cancellable, type Scheduler } from '@swarmkv/core'
 
 /** How often the monitor's timer fires; each firing records how late it ran. */
 const RESOLUTION_MS = 10
+/** One window of the delay summary, ms. */
+export const DEFAULT_LOOP_WINDOW_MS = 10_000
 
 /** One window's event-loop delay, in seconds. */
 export interface LoopDelayWindow {
@@ -19,14 +22,14 @@ export interface LoopDelayWindow {
  */
 export class LoopDelay {
   private readonly histogram: IntervalHistogram
-  private readonly timer: NodeJS.Timeout
+  private readonly timer: Cancellable
   private last: LoopDelayWindow | undefined
 
-  constructor(private readonly windowMs = 10_000) {
+  // The histogram's own sampling timer is libuv's (perf_hooks), not ours: only the window roll is scheduled here.
+  constructor(scheduler: Scheduler, private readonly windowMs = DEFAULT_LOOP_WINDOW_MS) {
     this.histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
     this.histogram.enable()
-    this.timer = setInterval(() => this.roll(), windowMs)
-    this.timer.unref()
+    this.timer = repeat(scheduler, windowMs, () => this.roll())
   }
 
   /** The last complete window (until the first one completes: the time since the start). */
@@ -35,7 +38,7 @@ export class LoopDelay {
   }
 
   close(): void {
-    clearInterval(this.timer)
+    this.timer.cancel()
     this.histogram.disable()
   }
 

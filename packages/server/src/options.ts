@@ -1,4 +1,4 @@
-import type { NodeId, Problems } from '@swarmkv/core'
+import type { NodeId, Problems, Scheduler } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WatchOptions } from './feed/watch-stream.js'
@@ -120,6 +120,8 @@ export interface ServerDeps {
   readonly persistControl?: (c: NodeControl) => Promise<void>
   /** Where errors handled without failing a request are logged and counted (swarmkv_errors_total). */
   readonly problems?: Problems
+  /** Time for the loop-delay windows, watch heartbeats and the disk-stat cache. Default realScheduler. */
+  readonly scheduler?: Scheduler
 }
 
 /** `metrics` may only scrape /metrics; `admin` may do everything. */

@@ -1,9 +1,14 @@
+import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core'
+
 /**
  * Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`
  * with the last observation. For conditions on other processes, which have no event to await.
+ * The default scheduler's timers keep the process alive: a script may be doing nothing but this.
  */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs
+export async function waitUntil<T>(
+  what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 50, scheduler: Scheduler = foregroundScheduler
+): Promise<T> {
+  const deadline = scheduler.now() + timeoutMs
   let last: unknown
   for (;;) {
     try {
@@ -13,7 +18,7 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
     } catch (e) {
       last = e
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`)
-    await new Promise((r) => setTimeout(r, intervalMs))
+    if (scheduler.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`)
+    await delay(scheduler, intervalMs)
   }
 }

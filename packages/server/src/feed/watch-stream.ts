@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { vvEntries, vvGet, type Op, type VersionVector } from '@swarmkv/core'
+import { realScheduler, repeat, vvEntries, vvGet, type Cancellable, type Op, type Scheduler, type VersionVector } from '@swarmkv/core'
 import type { Engine } from '@swarmkv/storage'
 import { Position, formatResumePoint, planResume, type ResumePoint } from './resume-point.js'
 import { changeEvent, matches } from './change-event.js'
@@ -67,7 +67,7 @@ export class WatchStream {
   /** Per origin, the highest seq of an op this stream was given (replay bound or live). */
   private readonly given: Record<string, number> = {}
   private unsubscribe: (() => void) | undefined
-  private heartbeat: ReturnType<typeof setInterval> | undefined
+  private heartbeat: Cancellable | undefined
   private lastSentId = ''
   private pumping = false
   private live = false
@@ -80,7 +80,8 @@ export class WatchStream {
     private readonly from: ResumePoint | undefined,
     private readonly opts: WatchOptions,
     private readonly stats: FeedStats,
-    private readonly onError: (err: unknown) => void
+    private readonly onError: (err: unknown) => void,
+    private readonly scheduler: Scheduler = realScheduler
   ) {
     this.pos = new Position(from ?? {})
   }
@@ -95,8 +96,7 @@ export class WatchStream {
     const floor = this.engine.floor
     Object.assign(this.given, applied)
     this.write(sseRetry(this.opts.retryMs))
-    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs)
-    this.heartbeat.unref()
+    this.heartbeat = repeat(this.scheduler, this.opts.heartbeatMs, () => this.beat())
     try {
       if (this.from === undefined) this.pos.raise(applied)
       else await this.replay(this.from, applied, floor)
@@ -120,7 +120,7 @@ export class WatchStream {
     const socket = res.socket
     res.end(() => socket?.end())
     // A reader that stalled will not take the rest: its buffer goes with the connection.
-    setTimeout(() => { if (!res.writableFinished) res.destroy() }, this.opts.cutoffGraceMs).unref()
+    this.scheduler.setTimeout(() => { if (!res.writableFinished) res.destroy() }, this.opts.cutoffGraceMs)
     this.close()
   }
 
@@ -129,7 +129,7 @@ export class WatchStream {
     this.closed = true
     this.stats.watchers--
     this.unsubscribe?.()
-    if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
+    this.heartbeat?.cancel()
     this.queue.length = 0
     this.queuedBytes = 0
   }

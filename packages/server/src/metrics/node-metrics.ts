@@ -2,6 +2,7 @@ import { statfs } from 'node:fs/promises'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { RequestDurations } from './request-durations.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { realScheduler } from '@swarmkv/core'
 import type { MembershipView, ServerDeps } from '../options.js'
 import type { LoopDelayWindow } from '../loop-delay.js'
 import { registerLoopSummary } from './loop-summary.js'
@@ -134,10 +135,11 @@ export class NodeMetrics {
   private registerDisk(dir: string): void {
     const registers = [this.registry]
     const problems = this.deps.problems
+    const scheduler = this.deps.scheduler ?? realScheduler
     // One statfs serves both gauges of a scrape (their collects run concurrently).
     let stat: { at: number; result: Promise<{ free: number; total: number } | undefined> } | undefined
     const read = () => {
-      const now = Date.now()
+      const now = scheduler.now()
       if (stat === undefined || now - stat.at > 1000) {
         stat = {
           at: now,

@@ -1,4 +1,4 @@
-import { parseVV, vvGet, type NodeId, type VersionVector } from '@swarmkv/core'
+import { parseVV, realScheduler, vvGet, type NodeId, type VersionVector } from '@swarmkv/core'
 import type { ReadRecord } from '../checkers/read-your-writes.js'
 import type { QuorumWrite } from '../checkers/quorum.js'
 import { dotOfToken, type WriteRecord } from '../checkers/model.js'
@@ -63,7 +63,8 @@ export class History {
   private readonly list: HistoryOp[] = []
   private readonly log: HistoryEvent[] = []
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `now` is wall-clock ms by default (the port's wallNow): a fault run compares it with the times its nemesis struck. */
+  constructor(private readonly now: () => number = () => realScheduler.wallNow()) {}
 
   invoke(inv: Invocation): number {
     const id = this.list.length
