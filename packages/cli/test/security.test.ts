@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
 import { HybridClock } from '@swarmkv/core'
 import { Engine, MemoryStore } from '@swarmkv/storage'
-import { HyperswarmTransport, Replicator, identityFromSeed, topicFor, type FramedConnection } from '@swarmkv/replication'
+import { HyperswarmTransport, Membership, Replicator, identityFromSeed, topicFor, type FramedConnection } from '@swarmkv/replication'
 import { Cluster, freeUdpPort, waitUntil } from '@swarmkv/testkit'
 
 const seed = (n: number) => new Uint8Array(32).fill(n)
@@ -34,7 +34,7 @@ describe('security against a real node over Hyperswarm', () => {
       port: await freeUdpPort(), joinPeers: [victimKey]
     })
     const intruder = new Replicator({
-      engine, transport: { start: (on) => transport.start((c) => { connections++; on(c) }), stop: () => transport.stop(), joined: () => transport.joined() },
+      engine, membership: new Membership({ engine }), transport: { start: (on) => transport.start((c) => { connections++; on(c) }), stop: () => transport.stop(), joined: () => transport.joined() },
       secret: 'a-wrong-secret', local: () => ({ nodeId: id.nodeId, role: 'master', region: 'x', httpUrl: 'http://intruder', readOnly: false })
     })
     await intruder.start()
