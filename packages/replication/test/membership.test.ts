@@ -18,7 +18,7 @@ const del = (key: string) => ({ key, value: new Uint8Array(), contentType: '', d
 async function engineWith(scheduler: SimScheduler) {
   const store = new MemoryStore()
   await store.open()
-  const engine = new Engine(store, { nodeId: SELF, clock: new HybridClock({ scheduler }), timers: scheduler })
+  const engine = new Engine(store, { nodeId: SELF, clock: new HybridClock({ scheduler }), scheduler })
   await engine.open()
   // Ten puts, then two of the keys deleted: seqs 1-12, two tombstones.
   for (let i = 0; i < 10; i++) await engine.write([put(`k${i}`)])
