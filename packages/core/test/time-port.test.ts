@@ -17,11 +17,6 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..')
 const ALLOWED: Record<string, string> = {
   'packages/core/src/scheduler.ts': 'the port itself: realScheduler and foregroundScheduler are the only real clocks',
   'packages/ui/src/browser/': 'the dashboard bundle runs in a browser page, built apart (tsconfig.browser.json) from the node packages; it polls on the page\'s own timers',
-  // The engine takes a Scheduler (its `scheduler` option); these three spots inside it do not yet
-  // (issue 16, engine split): remove each once it does. The stale check below says when.
-  'packages/storage/src/engine.ts': 'the replay time at open (recovery.ms) is read from performance.now',
-  'packages/storage/src/dot-waiters.ts': 'X-After deadlines are real timers',
-  'packages/storage/src/group-commit.ts': 'close() polls every 5 ms for the batch in flight'
 }
 
 const TIMER_CALLS = new Set(['setTimeout', 'setInterval'])

@@ -1,12 +1,12 @@
-import type { Dot } from '@swarmkv/core'
+import type { Cancellable, Dot, Scheduler } from '@swarmkv/core'
 
-interface Waiter { readonly dots: readonly Dot[]; readonly resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }
+interface Waiter { readonly dots: readonly Dot[]; readonly resolve: (ok: boolean) => void; timer: Cancellable | undefined }
 
 /** Reads waiting (`X-After`) until this node has applied some writes, each with a deadline. */
 export class DotWaiters {
   private readonly waiting = new Set<Waiter>()
 
-  constructor(private readonly hasApplied: (dot: Dot) => boolean) {}
+  constructor(private readonly hasApplied: (dot: Dot) => boolean, private readonly scheduler: Scheduler) {}
 
   /** Resolves true once every dot is applied, false after `timeoutMs` (at once when it is 0). */
   wait(dots: readonly Dot[], timeoutMs: number): Promise<boolean> {
@@ -14,7 +14,7 @@ export class DotWaiters {
     if (timeoutMs <= 0) return Promise.resolve(false)
     return new Promise((resolve) => {
       const w: Waiter = { dots, resolve, timer: undefined }
-      w.timer = setTimeout(() => { this.waiting.delete(w); resolve(false) }, timeoutMs)
+      w.timer = this.scheduler.setTimeout(() => { this.waiting.delete(w); resolve(false) }, timeoutMs)
       this.waiting.add(w)
     })
   }
@@ -23,7 +23,7 @@ export class DotWaiters {
   wake(): void {
     for (const w of this.waiting) {
       if (w.dots.every(this.hasApplied)) {
-        clearTimeout(w.timer)
+        w.timer?.cancel()
         this.waiting.delete(w)
         w.resolve(true)
       }
@@ -32,7 +32,7 @@ export class DotWaiters {
 
   /** Resolves every wait with false. */
   failAll(): void {
-    for (const w of this.waiting) { clearTimeout(w.timer); w.resolve(false) }
+    for (const w of this.waiting) { w.timer?.cancel(); w.resolve(false) }
     this.waiting.clear()
   }
 }

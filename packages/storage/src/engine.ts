@@ -1,6 +1,6 @@
 import {
   Automerge as A, Problems, docIsLive, realScheduler,
-  type Dot, type NodeId, type Op, type Preconditions, type RegisterState, type Seq, type VersionVector
+  type Dot, type NodeId, type Scheduler, type Op, type Preconditions, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { DocRecord, Store, StoreSnapshot } from './store.js'
 import type { CommitListener, CommitTimingListener, DocMutation, DocResult, EngineOptions, FsyncMode, LocalWrite, StateTransfer, WriteResult } from './types.js'
@@ -34,6 +34,7 @@ export class Engine {
   private readonly writer: GroupCommit
   private readonly tombstones = new TombstoneIndex()
   private readonly problems: Problems
+  private readonly scheduler: Scheduler
   /** Replay on the last open: ops and ms. */
   readonly recovery = { ops: 0, ms: 0 }
 
@@ -41,7 +42,7 @@ export class Engine {
     this.nodeId = opts.nodeId
     this.fsync = opts.fsync ?? 'batch'
     this.problems = opts.problems ?? new Problems()
-    const scheduler = opts.scheduler ?? realScheduler
+    const scheduler = this.scheduler = opts.scheduler ?? realScheduler
     const now = () => scheduler.now()
     const failpoints = opts.failpoints ?? NO_FAILPOINTS
     this.states = new KeyStates(opts.cacheEntries, opts.cacheBytes)
@@ -61,13 +62,13 @@ export class Engine {
 
   /** Reads the checkpoint marker, replays the log above it, and checkpoints what it replayed. */
   async open(): Promise<void> {
-    const started = performance.now()
+    const started = this.scheduler.now()
     const marker = await this.store.readMeta()
     const { meta, ops } = await replayLog(this.store, marker, this.nodeId, this.states, this.problems)
     this.writer.meta = meta
     if (ops > 0) await this.writer.finalCheckpoint()
     this.recovery.ops = ops
-    this.recovery.ms = performance.now() - started
+    this.recovery.ms = this.scheduler.now() - started
   }
 
   /** Stops taking work, waits for the batch in flight, checkpoints (a clean restart replays nothing) and fails waiters. The store stays open. */

@@ -64,13 +64,17 @@ export class GroupCommit {
   private readonly queue = new JobQueue()
   private pumping = false
   private closed = false
-  readonly waiters = new DotWaiters((d) => this.hasApplied(d))
+  readonly waiters: DotWaiters
+  /** close() waiting for the writer to go idle. */
+  private readonly idleWaiters: Array<() => void> = []
   readonly listeners = new Set<CommitListener>()
   readonly timingListeners = new Set<CommitTimingListener>()
   /** Counters for /metrics. */
   readonly stats = { commits: 0, localOps: 0, remoteOps: 0, duplicateOps: 0, failedCommits: 0 }
 
-  constructor(private readonly d: GroupCommitDeps) {}
+  constructor(private readonly d: GroupCommitDeps) {
+    this.waiters = new DotWaiters((dot) => this.hasApplied(dot), d.scheduler)
+  }
 
   get isClosed(): boolean { return this.closed }
 
@@ -89,7 +93,7 @@ export class GroupCommit {
   async close(): Promise<void> {
     this.closed = true
     for (const job of this.queue.drain()) job.reject(SwarmError.storeClosed())
-    while (this.pumping || this.inflight !== undefined) await new Promise((r) => setTimeout(r, 5))
+    while (this.pumping || this.inflight !== undefined) await new Promise<void>((r) => this.idleWaiters.push(r))
     if (this.flushTimer !== undefined) { this.flushTimer.cancel(); this.flushTimer = undefined }
     const open = this.openBatch
     this.openBatch = undefined
@@ -130,7 +134,14 @@ export class GroupCommit {
       }
     } finally {
       this.pumping = false
+      this.settled()
     }
+  }
+
+  /** Wakes close() once nothing is being merged and no commit is in flight. */
+  private settled(): void {
+    if (this.pumping || this.inflight !== undefined) return
+    for (const wake of this.idleWaiters.splice(0)) wake()
   }
 
   /**
@@ -292,7 +303,7 @@ export class GroupCommit {
       this.stats.localOps += batch.localOps
       this.stats.remoteOps += batch.remoteOps
     }
-    if (this.inflight === p) this.inflight = undefined
+    if (this.inflight === p) { this.inflight = undefined; this.settled() }
     // Loaded documents join the cache (the LRU frees what it evicts); changed ones replace theirs.
     for (const [k, e] of docBase) if (docEntries?.has(k) !== true) this.d.docs.set(k, e)
     if (docEntries !== undefined) for (const [k, e] of docEntries) this.d.docs.set(k, e)
@@ -309,7 +320,7 @@ export class GroupCommit {
 
   private failed(p: OpenBatch, err: unknown): void {
     const { batch, docBase } = p
-    if (this.inflight === p) this.inflight = undefined
+    if (this.inflight === p) { this.inflight = undefined; this.settled() }
     p.failure = err
     this.early = undefined
     this.stats.failedCommits++
