@@ -19,6 +19,6 @@ if [ "$(id -u)" = 0 ]; then
     chown swarmkv:swarmkv /data
   fi
   # setuid away from 0 clears every capability, NET_ADMIN included.
-  exec setpriv --reuid=swarmkv --regid=swarmkv --init-groups -- node "$BIN" "$@"
+  exec setpriv --reuid=swarmkv --regid=swarmkv --init-groups -- "$BIN" "$@"
 fi
-exec node "$BIN" "$@"
+exec "$BIN" "$@"

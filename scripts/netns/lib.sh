@@ -178,6 +178,7 @@ skv_start() {
     setsid ip netns exec "$ns" node "$SKV_BIN" dht --host "$ip" --port "$SKV_DHT_PORT" \
       >>"$logf" 2>&1 </dev/null &
   else
+    # The bin runs as a program, so the node flags of its #! line (the memory budget) apply.
     # SKV_NODE_WRAP: an optional command prefix that execs the node in place (the fault suite's
     # `env LD_PRELOAD=…libfaketime… FAKETIME=-1h`), so the recorded PID stays the node's.
     local -a wrap=() extra=()
@@ -186,7 +187,7 @@ skv_start() {
     read -ra extra <<<"${SKV_NETNS_NODE_ARGS:-}"
     # The secret goes through the environment, not argv, so `ps` does not show it.
     SWARMKV_SECRET="$(cat "$SKV_STATE/secret")" \
-      setsid ip netns exec "$ns" "${wrap[@]}" node "$SKV_BIN" start \
+      setsid ip netns exec "$ns" "${wrap[@]}" "$SKV_BIN" start \
       --role "$(skv_role "$name")" --region "$(skv_region "$name")" --cluster "$SKV_CLUSTER" \
       --http "$ip:$SKV_HTTP_PORT" --http-url "$(skv_url "$name")" --data "$SKV_STATE/data/$name" \
       --fsync "$SKV_FSYNC" --bootstrap "$(skv_ip dht):$SKV_DHT_PORT" \

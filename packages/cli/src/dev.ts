@@ -7,6 +7,7 @@ import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core'
 import { startBootstrap } from '@swarmkv/replication'
 import { parse, str, int } from './args.js'
 import { untilSignal } from './start.js'
+import { nodeFlagsOf } from './node-flags.js'
 
 export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 masters and 1 replica on 127.0.0.1
 
@@ -62,7 +63,7 @@ export async function devCommand(argv: string[]): Promise<number> {
   const children: ChildProcess[] = []
   for (const [i, n] of nodes.entries()) {
     const child = spawn(process.execPath, [
-      BIN, 'start', '--role', n.role, '--http', `127.0.0.1:${n.port}`, '--data', join(data, n.name),
+      ...nodeFlagsOf(BIN), BIN, 'start', '--role', n.role, '--http', `127.0.0.1:${n.port}`, '--data', join(data, n.name),
       '--cluster', 'dev', '--secret', secret, '--region', 'local', '--bootstrap', `127.0.0.1:${bootstrap.port}`,
       '--dht-port', String(base + 101 + i), '--fsync', str(v.fsync, 'batch')
     ], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -7,6 +7,7 @@ import { buildApp, type AuthToken, type ClusterView, type NodeControl, type Role
 import type { FastifyInstance } from 'fastify'
 import { loadSettings, resolveSettings, saveSettings } from './node-settings.js'
 import { VERSION } from './version.js'
+import { DEFAULT_MEMORY, type MemorySettings } from './memory.js'
 
 /** Log levels `--log-level` takes (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -53,6 +54,8 @@ export interface NodeConfig {
   readonly corsOrigins?: readonly string[] | undefined
   /** Time for every part of the node. Default realScheduler. */
   readonly scheduler?: Scheduler
+  /** LevelDB's cache and memtable sizes (memory.ts has the defaults). */
+  readonly memory?: Partial<MemorySettings>
 }
 
 export interface RunningNode {
@@ -71,7 +74,10 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const log = pino({ level: cfg.logLevel ?? 'info', base: { node: identity.nodeId, region: cfg.region } }, cfg.logDestination ?? process.stdout)
   const problems = new Problems(log)
   const scheduler = cfg.scheduler ?? realScheduler
-  const store = new LevelStore(join(cfg.dataDir, 'db'))
+  const store = new LevelStore(join(cfg.dataDir, 'db'), {
+    cacheSize: cfg.memory?.levelCacheBytes ?? DEFAULT_MEMORY.levelCacheBytes,
+    writeBufferSize: cfg.memory?.levelWriteBufferBytes ?? DEFAULT_MEMORY.levelWriteBufferBytes
+  })
   await store.open()
   const clock = new HybridClock({ scheduler, maxDriftMs: cfg.maxClockDriftMs ?? DEFAULT_MAX_DRIFT_MS })
   const engine = new Engine(store, {

@@ -4,6 +4,7 @@ import type { AuthToken, Scope } from '@swarmkv/server'
 import { DEFAULT_CHECKPOINT_OPS, DEFAULT_DIRTY_BYTES, FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
 import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
 import { LOG_LEVELS, startNode, type LogLevel } from './node.js'
+import { MEMORY_FLAGS, applyHeapGrowth, memorySettings } from './memory.js'
 
 export const START_HELP = `swarmkv start — run one node
 
@@ -37,6 +38,11 @@ export const START_HELP = `swarmkv start — run one node
   --log-level LEVEL         structured logs (JSON lines on stdout) at fatal|error|warn|info|debug|trace|silent
                             (default info)
   --log-requests            log every HTTP request too (--log is the same)
+Memory (docs/OPERATIONS.md "Memory budget"):
+  --leveldb-cache-mib N     LevelDB block cache (default 8)
+  --leveldb-write-buffer-mib N  LevelDB memtable; two while one is flushed (default 8)
+  --heap-growth-percent N   the JavaScript heap grows to (1 + N/100) x its live size between
+                            collections (default 20; 0: V8's own, 1.1x to 4x)
 `
 
 export async function startCommand(argv: string[]): Promise<number> {
@@ -46,7 +52,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     bootstrap: { type: 'string' }, 'dht-host': { type: 'string' }, 'dht-port': { type: 'string' },
     'max-clock-drift': { type: 'string' }, 'read-only': { type: 'boolean' }, 'block-peer': { type: 'string' }, 'compact-interval': { type: 'string' }, 'checkpoint-ops': { type: 'string' }, 'dirty-bytes': { type: 'string' }, token: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, log: { type: 'boolean' }, 'log-requests': { type: 'boolean' },
-    'log-level': { type: 'string' }, writable: { type: 'boolean' }, cors: { type: 'string' }
+    'log-level': { type: 'string' }, writable: { type: 'boolean' }, cors: { type: 'string' }, ...MEMORY_FLAGS
   })
   if (v.help === true) { process.stdout.write(START_HELP); return 0 }
   const role = typeof v.role === 'string' ? v.role : undefined
@@ -58,6 +64,8 @@ export async function startCommand(argv: string[]): Promise<number> {
   if (!FSYNC_MODES.includes(fsync)) throw new UsageError('--fsync must be always, batch or off')
   const http = listenAddress(v.http, '127.0.0.1:7001')
   const secret = typeof v.secret === 'string' ? v.secret : process.env.SWARMKV_SECRET
+  const memory = memorySettings(v)
+  applyHeapGrowth(memory.heapGrowthPercent)
   const node = await startNode({
     role, readOnly: v['read-only'] === true ? true : v.writable === true ? false : undefined,
     httpHost: http.host, httpPort: http.port, httpUrl: typeof v['http-url'] === 'string' ? v['http-url'] : undefined,
@@ -73,7 +81,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     logLevel, logRequests: v.log === true || v['log-requests'] === true,
     tokens: parseTokens([...((v.token as unknown as string[] | undefined) ?? []), ...(process.env.SWARMKV_TOKENS ?? '').split(';')]),
     tls: await loadTls(v['tls-cert'], v['tls-key']),
-    corsOrigins: corsList(v.cors)
+    corsOrigins: corsList(v.cors), memory
   })
   process.stdout.write(`swarmkv ${node.role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
   await untilSignal()

@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url'
 import { SwarmkvClient } from '@swarmkv/client'
 import { freeTcpPort, freeUdpPort } from './ports.js'
 import { waitUntil } from './wait.js'
+import { nodeFlagsOf } from './node-flags.js'
 
 /** The swarmkv executable of this checkout. */
 export const SWARMKV_BIN = resolve(fileURLToPath(import.meta.url), '../../../cli/bin/swarmkv.js')
+/** The Node.js flags the bin runs with as a program (its memory budget): a started node gets them too. */
+const NODE_FLAGS = nodeFlagsOf(SWARMKV_BIN)
 
 export interface NodeSpec {
   readonly name: string
@@ -80,7 +83,7 @@ export class NodeProcess {
       '--dht-port', String(this.dhtPort), '--compact-interval', '0', ...this.commonArgs(), ...(this.spec.secret !== undefined ? ['--secret', this.spec.secret] : []),
       ...(this.spec.args ?? []), ...this.extraArgs
     ]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
     const log = this.log
     child.stdout?.on('data', (c: Buffer) => log.write(c))
@@ -191,7 +194,7 @@ export class Cluster {
 
   private async startBootstrap(): Promise<void> {
     this.bootstrapPort = await freeUdpPort()
-    const child = spawn(process.execPath, [SWARMKV_BIN, 'dht', '--host', '127.0.0.1', '--port', String(this.bootstrapPort)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...NODE_FLAGS, SWARMKV_BIN, 'dht', '--host', '127.0.0.1', '--port', String(this.bootstrapPort)], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.bootstrapChild = child
     const log = createWriteStream(join(this.dir, 'bootstrap.log'))
     child.stderr?.on('data', (c: Buffer) => log.write(c))

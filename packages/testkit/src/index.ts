@@ -2,6 +2,7 @@ export type { NodeSpec, ClusterOptions, ClusterView } from './cluster.js'
 export { Cluster, NodeProcess, SWARMKV_BIN } from './cluster.js'
 export { freeTcpPort, freeUdpPort } from './ports.js'
 export { waitUntil } from './wait.js'
+export { nodeFlagsOf } from './node-flags.js'
 export type {
   WriteRecord, SiblingView, KeyView, NodeStates, CheckResult, DigestSample, ConvergenceResult, ReadRecord, QuorumWrite, AppliedSample
 } from './checkers/index.js'
