@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8'
+import { DEFAULT_RECENT_OPS_BYTES } from '@swarmkv/replication'
 import { UsageError, int } from './args.js'
 
 /**
@@ -11,6 +12,8 @@ export interface MemorySettings {
   readonly levelCacheBytes: number
   /** LevelDB memtable, bytes: two of them while one is flushed to a table file. */
   readonly levelWriteBufferBytes: number
+  /** Replication's buffer of recent ops, bytes: peers within it are fed from memory, others from the log on disk. */
+  readonly recentOpsBytes: number
   /** V8 grows the old generation to (1 + this/100) x what survived the last collection; 0: V8's own factor. */
   readonly heapGrowthPercent: number
 }
@@ -42,23 +45,26 @@ export const DEFAULT_HEAP_GROWTH_PERCENT = 20
 export const DEFAULT_MEMORY: MemorySettings = {
   levelCacheBytes: DEFAULT_LEVEL_CACHE_MIB * MiB,
   levelWriteBufferBytes: DEFAULT_LEVEL_WRITE_BUFFER_MIB * MiB,
+  recentOpsBytes: DEFAULT_RECENT_OPS_BYTES,
   heapGrowthPercent: DEFAULT_HEAP_GROWTH_PERCENT
 }
 
 /** The `swarmkv start` flags of the memory settings (values in MiB and percent). */
 export const MEMORY_FLAGS = {
-  'leveldb-cache-mib': { type: 'string' }, 'leveldb-write-buffer-mib': { type: 'string' }, 'heap-growth-percent': { type: 'string' }
+  'leveldb-cache-mib': { type: 'string' }, 'leveldb-write-buffer-mib': { type: 'string' }, 'heap-growth-percent': { type: 'string' },
+  'replication-buffer-mib': { type: 'string' }
 } as const
 
 export function memorySettings(v: Record<string, string | boolean | undefined>): MemorySettings {
   const cache = int(v['leveldb-cache-mib'], DEFAULT_LEVEL_CACHE_MIB, 'leveldb-cache-mib')
   const buffer = int(v['leveldb-write-buffer-mib'], DEFAULT_LEVEL_WRITE_BUFFER_MIB, 'leveldb-write-buffer-mib')
   const growth = int(v['heap-growth-percent'], DEFAULT_HEAP_GROWTH_PERCENT, 'heap-growth-percent')
+  const recent = int(v['replication-buffer-mib'], DEFAULT_RECENT_OPS_BYTES / MiB, 'replication-buffer-mib')
   // classic-level takes 0 as "no cache" and clamps a tiny memtable up: refuse both rather than surprise.
   if (cache < 1) throw new UsageError('--leveldb-cache-mib must be at least 1')
   if (buffer < 1) throw new UsageError('--leveldb-write-buffer-mib must be at least 1')
   if (growth > 300) throw new UsageError('--heap-growth-percent must be at most 300')
-  return { levelCacheBytes: cache * MiB, levelWriteBufferBytes: buffer * MiB, heapGrowthPercent: growth }
+  return { levelCacheBytes: cache * MiB, levelWriteBufferBytes: buffer * MiB, recentOpsBytes: recent * MiB, heapGrowthPercent: growth }
 }
 
 /**

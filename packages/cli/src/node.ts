@@ -54,7 +54,7 @@ export interface NodeConfig {
   readonly corsOrigins?: readonly string[] | undefined
   /** Time for every part of the node. Default realScheduler. */
   readonly scheduler?: Scheduler
-  /** LevelDB's cache and memtable sizes (memory.ts has the defaults). */
+  /** LevelDB's cache and memtable, replication's buffer (memory.ts has the defaults). */
   readonly memory?: Partial<MemorySettings>
 }
 
@@ -118,6 +118,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     })
     replicator = new Replicator({
       engine, membership, transport, secret: cfg.secret, problems, scheduler,
+      recentOpsBytes: cfg.memory?.recentOpsBytes ?? DEFAULT_MEMORY.recentOpsBytes,
       local: () => ({ nodeId: identity.nodeId, role: control.role, region: cfg.region, httpUrl: url, readOnly: control.readOnly })
     })
   }

@@ -41,6 +41,8 @@ export const START_HELP = `swarmkv start — run one node
 Memory (docs/OPERATIONS.md "Memory budget"):
   --leveldb-cache-mib N     LevelDB block cache (default 8)
   --leveldb-write-buffer-mib N  LevelDB memtable; two while one is flushed (default 8)
+  --replication-buffer-mib N  recent ops kept in memory for peers; one further behind reads the log
+                            on disk (default 16)
   --heap-growth-percent N   the JavaScript heap grows to (1 + N/100) x its live size between
                             collections (default 20; 0: V8's own, 1.1x to 4x)
 `

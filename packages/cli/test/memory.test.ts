@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cluster, SWARMKV_BIN, nodeFlagsOf as testkitNodeFlagsOf } from '@swarmkv/testkit'
 import { UsageError } from '../src/args.js'
+import { DEFAULT_RECENT_OPS_BYTES } from '@swarmkv/replication'
 import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_LEVEL_CACHE_MIB, DEFAULT_LEVEL_WRITE_BUFFER_MIB, memorySettings } from '../src/memory.js'
 import { nodeFlagsOf } from '../src/node-flags.js'
 
@@ -12,10 +13,11 @@ const MiB = 1024 * 1024
 describe('memory settings of swarmkv start', () => {
   it('default to the named constants and take MiB and percent', () => {
     expect(memorySettings({})).toEqual({
-      levelCacheBytes: DEFAULT_LEVEL_CACHE_MIB * MiB, levelWriteBufferBytes: DEFAULT_LEVEL_WRITE_BUFFER_MIB * MiB, heapGrowthPercent: DEFAULT_HEAP_GROWTH_PERCENT
+      levelCacheBytes: DEFAULT_LEVEL_CACHE_MIB * MiB, levelWriteBufferBytes: DEFAULT_LEVEL_WRITE_BUFFER_MIB * MiB,
+      recentOpsBytes: DEFAULT_RECENT_OPS_BYTES, heapGrowthPercent: DEFAULT_HEAP_GROWTH_PERCENT
     })
-    expect(memorySettings({ 'leveldb-cache-mib': '64', 'leveldb-write-buffer-mib': '2', 'heap-growth-percent': '0' }))
-      .toEqual({ levelCacheBytes: 64 * MiB, levelWriteBufferBytes: 2 * MiB, heapGrowthPercent: 0 })
+    expect(memorySettings({ 'leveldb-cache-mib': '64', 'leveldb-write-buffer-mib': '2', 'heap-growth-percent': '0', 'replication-buffer-mib': '0' }))
+      .toEqual({ levelCacheBytes: 64 * MiB, levelWriteBufferBytes: 2 * MiB, recentOpsBytes: 0, heapGrowthPercent: 0 })
   })
 
   it('refuse what is not a size', () => {

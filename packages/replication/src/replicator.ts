@@ -22,8 +22,10 @@ export interface ReplicatorOptions {
    */
   readonly membership: Membership
   readonly scheduler?: Scheduler
-  /** Byte budget of the in-memory recent-ops buffer. Default 32 MiB. */
+  /** Byte budget of the in-memory recent-ops buffer (heldBytesOf). Default DEFAULT_RECENT_OPS_BYTES, 16 MiB. */
   readonly recentOpsBytes?: number
+  /** Per session, received ops not yet applied before the connection pauses. Default DEFAULT_RECEIVE_WINDOW (8,192 ops, 16 MiB). */
+  readonly receiveWindow?: { readonly ops: number; readonly bytes: number }
   /** How long ops of other origins wait before being forwarded to a peer (ForwardGate). Default 200 ms. */
   readonly forwardDelayMs?: number
   /** Byte budget of the commit-time checkpoints lag ages are measured from (CommitTimes). Default 1 MiB. */
@@ -158,6 +160,7 @@ export class Replicator {
       scheduler: this.scheduler,
       log: this.log,
       ...(this.opts.protocolVersions !== undefined ? { versions: this.opts.protocolVersions } : {}),
+      ...(this.opts.receiveWindow !== undefined ? { receiveWindow: this.opts.receiveWindow } : {}),
       source: { read: (origin, from, limit) => this.read(origin, from, limit) },
       forwardable: (origin) => this.gate.limit(origin, vvGet(this.engine.applied, origin))
     }, {

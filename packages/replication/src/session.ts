@@ -14,6 +14,7 @@ import {
 } from './wire.js'
 import { sizeOf } from './recent-ops.js'
 import { stateChunks } from './state-transfer.js'
+import { ReceiveWindow, bytesOf } from './receive-window.js'
 import { TransferTracker, chunkBytes } from './transfer-tracker.js'
 import type { ReplicationStats } from './stats.js'
 
@@ -21,9 +22,6 @@ import type { ReplicationStats } from './stats.js'
 const OPS_PER_MESSAGE = 512
 /** Bytes of op payload per message, about. */
 const BYTES_PER_MESSAGE = 512 * 1024
-/** Received ops not yet applied before the connection is paused (receive-side backpressure). */
-const RECEIVE_HIGH_WATER = 8192
-const RECEIVE_LOW_WATER = 2048
 /** Acks are coalesced over this window. */
 const ACK_DELAY_MS = 5
 /** A peer that has not proven the secret and said hello by then is dropped. */
@@ -56,6 +54,8 @@ export interface SessionDeps {
   readonly log: Logger
   /** Protocol versions offered. Default VERSIONS; tests offer [1] to stand for a node of an older release. */
   readonly versions?: readonly number[]
+  /** Received ops not yet applied, at most, before the connection pauses. Default DEFAULT_RECEIVE_WINDOW. */
+  readonly receiveWindow?: { readonly ops: number; readonly bytes: number }
 }
 
 export interface SessionEvents {
@@ -119,8 +119,7 @@ export class PeerSession {
   private readonly remoteId: NodeId
   private pumping = false
   private dirty = false
-  private inflight = 0
-  private paused = false
+  private readonly window: ReceiveWindow
   private ackTimer: Cancellable | undefined
   private lastAck: VersionVector | undefined
   private readonly handshakeTimer: Cancellable
@@ -131,6 +130,7 @@ export class PeerSession {
   constructor(readonly conn: FramedConnection, private readonly deps: SessionDeps, private readonly events: SessionEvents) {
     this.remoteId = nodeIdFromPublicKey(conn.remotePublicKey)
     this.log = deps.log.child({ peer: this.remoteId })
+    this.window = new ReceiveWindow(deps.receiveWindow?.ops, deps.receiveWindow?.bytes)
     this.transfers = new TransferTracker(this.log, deps.stats, deps.scheduler)
     conn.on('error', (err) => this.onStreamError(err))
     conn.on('close', () => this.onClosed())
@@ -294,23 +294,16 @@ export class PeerSession {
   private onOps(m: OpsMessage): Promise<void> | void {
     if (this.phase !== 'streaming') throw new ProtocolError('ops before hello')
     const n = m.ops.length
-    this.inflight += n
+    const bytes = bytesOf(m.ops)
     this.deps.stats.opsReceived += n
-    if (this.inflight > RECEIVE_HIGH_WATER && !this.paused) {
-      this.paused = true
-      this.conn.pause()
-    }
+    if (this.window.arrived(n, bytes)) this.conn.pause()
     return this.deps.engine.applyRemote(m.ops).then(
       () => {
-        this.inflight -= n
-        if (this.paused && this.inflight < RECEIVE_LOW_WATER) {
-          this.paused = false
-          this.conn.resume()
-        }
+        if (this.window.settled(n, bytes)) this.conn.resume()
         this.scheduleAck()
       },
       (err: unknown) => {
-        this.inflight -= n
+        if (this.window.settled(n, bytes)) this.conn.resume()
         throw err
       }
     )
@@ -334,15 +327,14 @@ export class PeerSession {
   private onStateChunk(m: StateChunkMessage): Promise<void> {
     if (this.phase !== 'streaming' || this.receivingState === undefined) throw new ProtocolError('state chunk outside a transfer')
     const n = m.registers.length + m.docs.length
-    this.inflight += n
-    this.transfers.progress(n, chunkBytes(m))
-    return this.deps.engine.applyState(m.registers, m.docs, this.received).then(
-      () => { this.inflight -= n },
-      (err: unknown) => {
-        this.inflight -= n
-        throw err
-      }
-    )
+    const bytes = chunkBytes(m)
+    this.transfers.progress(n, bytes)
+    if (this.window.arrived(n, bytes)) this.conn.pause()
+    const settle = () => { if (this.window.settled(n, bytes)) this.conn.resume() }
+    return this.deps.engine.applyState(m.registers, m.docs, this.received).then(settle, (err: unknown) => {
+      settle()
+      throw err
+    })
   }
 
   private onStateEnd(m: StateEndMessage): Promise<void> {

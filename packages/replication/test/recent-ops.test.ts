@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { NodeId, Op } from '@swarmkv/core'
-import { RecentOps, sizeOf } from '../src/recent-ops.js'
+import { RecentOps, heldBytesOf } from '../src/recent-ops.js'
 
 const A = '00000000000000aa' as NodeId
 const B = '00000000000000bb' as NodeId
@@ -12,7 +12,7 @@ const seqs = (ops: Op[] | undefined) => ops?.map((o) => o.seq)
 
 describe('RecentOps', () => {
   it('keeps the newest ops within its byte budget, evicting the oldest of the largest origin', () => {
-    const per = sizeOf(op(A, 1))
+    const per = heldBytesOf(op(A, 1))
     const recent = new RecentOps(per * 3000)
     for (let s = 1; s <= 10_000; s++) recent.append([op(A, s)])
     for (let s = 1; s <= 500; s++) recent.append([op(B, s)])
