@@ -147,6 +147,35 @@ describe('GET /watch (one real node, a real EventSource)', () => {
     // (What the kernel's socket buffers held still arrived; the node's own buffer was bounded.)
     expect(got.split('event: change').length - 1).toBeLessThan(400)
   })
+
+  it('cuts off the watcher furthest behind once all of them together hold more than the node-wide budget', async () => {
+    await n.close()
+    // Each watcher alone may hold 64 MiB; together only 512 KiB.
+    n = await listeningNode({ watch: { maxBufferedBytes: 64 * 1024 * 1024, maxTotalBufferedBytes: 512 * 1024, cutoffGraceMs: 30_000 } })
+    const stalled = await Promise.all([0, 1].map(async () => {
+      const s = connect(n.port, '127.0.0.1')
+      s.pause()
+      await new Promise<void>((r) => s.once('connect', () => r()))
+      s.write('GET /watch HTTP/1.1\r\nHost: x\r\n\r\n')
+      return s
+    }))
+    await new Promise((r) => setTimeout(r, 100))
+    // 25 MB of events each: far more than the kernel's socket buffers of two connections take.
+    const value = 'x'.repeat(256 * 1024)
+    for (let i = 0; i < 100; i++) await put(`big/${i}`, value)
+    const got = await Promise.all(stalled.map(async (s) => {
+      let text = ''
+      const closed = new Promise<void>((r) => s.once('close', () => r()))
+      s.on('data', (c: Buffer) => { text += c.toString() })
+      s.resume()
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))])
+      s.destroy()
+      return text
+    }))
+    const cut = got.filter((t) => t.includes('event: cutoff'))
+    expect(cut.length).toBeGreaterThanOrEqual(1)
+    for (const t of cut) expect(t).toMatch(/SLOW_WATCHER.*together/)
+  })
 })
 
 function readFor(port: number, request: string, ms: number): Promise<string> {

@@ -4,6 +4,7 @@ import type { Engine } from '@swarmkv/storage'
 import { Position, formatResumePoint, planResume, type ResumePoint } from './resume-point.js'
 import { changeEvent, matches } from './change-event.js'
 import { sseComment, sseEvent, sseRetry } from './sse.js'
+import { FeedBudget } from './feed-budget.js'
 
 export interface WatchOptions {
   /** Idle streams get a comment line this often, ms. Default 15 000. */
@@ -13,6 +14,11 @@ export interface WatchOptions {
    * 4 MiB: above the largest single event (a 1 MiB value, base64), so one event never trips it.
    */
   readonly maxBufferedBytes: number
+  /**
+   * What every watcher of the node holds together, at most; past it the one holding the most is
+   * cut off. Default 32 MiB: eight watchers at their own cap.
+   */
+  readonly maxTotalBufferedBytes: number
   /** Log ops read per page while replaying. Default 256. */
   readonly replayPage: number
   /** After the cut-off event, the connection is destroyed if still open this long later, ms. Default 2 000. */
@@ -24,6 +30,7 @@ export interface WatchOptions {
 export const DEFAULT_WATCH_OPTIONS: WatchOptions = {
   heartbeatMs: 15_000,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxTotalBufferedBytes: 32 * 1024 * 1024,
   replayPage: 256,
   cutoffGraceMs: 2_000,
   retryMs: 1_000
@@ -58,7 +65,8 @@ function opBytes(op: Op): number {
  * - The id of each event is the position after it: resuming from it misses nothing and repeats
  *   nothing while the log holds the ops above it; otherwise the stream starts with `reset`.
  * - Nothing grows without bound: live ops wait in a queue whose bytes, together with what the
- *   socket has not sent, are capped; past the cap the watcher is cut off with a reason.
+ *   socket has not sent, are capped; past the cap the watcher is cut off with a reason. What all
+ *   watchers hold is capped too (FeedBudget): past it the one holding the most is cut off.
  */
 export class WatchStream {
   private readonly pos: Position
@@ -81,7 +89,8 @@ export class WatchStream {
     private readonly opts: WatchOptions,
     private readonly stats: FeedStats,
     private readonly onError: (err: unknown) => void,
-    private readonly scheduler: Scheduler = realScheduler
+    private readonly scheduler: Scheduler = realScheduler,
+    private readonly budget: FeedBudget<WatchStream> = new FeedBudget(opts.maxTotalBufferedBytes)
   ) {
     this.pos = new Position(from ?? {})
   }
@@ -90,6 +99,8 @@ export class WatchStream {
   async start(): Promise<void> {
     this.stats.watchers++
     this.res.on('close', () => this.close())
+    // What the socket held is sent: the shared budget learns it without waiting for the next event.
+    this.res.on('drain', () => this.account())
     // Subscribe first, then read the vector: no commit can fall between the two (both synchronous).
     this.unsubscribe = this.engine.onCommit((ops) => this.onCommit(ops))
     const applied = { ...this.engine.applied }
@@ -132,6 +143,7 @@ export class WatchStream {
     this.heartbeat?.cancel()
     this.queue.length = 0
     this.queuedBytes = 0
+    this.budget.release(this)
   }
 
   private async replay(from: ResumePoint, applied: VersionVector, floor: VersionVector): Promise<void> {
@@ -179,6 +191,14 @@ export class WatchStream {
     this.queue.push(item)
     this.queuedBytes += bytes
     if (this.queuedBytes + this.res.writableLength > this.opts.maxBufferedBytes) this.tooSlow()
+    else this.account()
+  }
+
+  /** Tells the shared budget what this stream holds; cuts off the one holding the most when over it. */
+  private account(): void {
+    if (this.closed) return
+    const over = this.budget.hold(this, this.queuedBytes + this.res.writableLength)
+    over?.cutoff('SLOW_WATCHER', `the watchers of this node fell more than ${this.opts.maxTotalBufferedBytes} bytes behind together, this one the most; reconnect with Last-Event-ID to resume`)
   }
 
   private tooSlow(): void {
@@ -201,6 +221,7 @@ export class WatchStream {
           }
         }
         if (this.res.writableLength > this.opts.maxBufferedBytes) this.tooSlow()
+        else this.account()
       }
     } catch (err) {
       this.fail(err)

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ServerDeps } from '../options.js'
 import { DEFAULT_WATCH_OPTIONS, WatchStream, type FeedStats, type WatchOptions } from '../feed/watch-stream.js'
 import { parseResumePoint, type ResumePoint } from '../feed/resume-point.js'
+import { FeedBudget } from '../feed/feed-budget.js'
 import { errorResponses } from '../schemas.js'
 
 const SSE_HEADERS = {
@@ -29,6 +30,7 @@ function resumePoint(header: string | string[] | undefined, after: string | unde
 export function registerWatchRoute(app: FastifyInstance, deps: ServerDeps, options: Partial<WatchOptions> = {}): void {
   const opts: WatchOptions = { ...DEFAULT_WATCH_OPTIONS, ...options }
   const streams = new Set<WatchStream>()
+  const budget = new FeedBudget<WatchStream>(opts.maxTotalBufferedBytes)
   // Open streams would hold the server's close forever.
   app.addHook('preClose', async () => {
     for (const s of streams) s.cutoff('SHUTDOWN', 'this node is shutting down; reconnect (to another node) with Last-Event-ID')
@@ -59,7 +61,7 @@ export function registerWatchRoute(app: FastifyInstance, deps: ServerDeps, optio
     reply.hijack()
     // Headers set by hooks (CORS) go out too: a hijacked reply does not send them by itself.
     reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS })
-    const stream = new WatchStream(deps.engine, reply.raw, q.prefix, from, opts, feedStats, (err) => req.log.error({ err }, 'watch stream failed'), deps.scheduler)
+    const stream = new WatchStream(deps.engine, reply.raw, q.prefix, from, opts, feedStats, (err) => req.log.error({ err }, 'watch stream failed'), deps.scheduler, budget)
     streams.add(stream)
     reply.raw.on('close', () => streams.delete(stream))
     await stream.start()
