@@ -40,7 +40,9 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { echo "growth-check: the node did not come up" >&2; cat "$work/node.log" >&2; exit 1; }
 
-rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
+# Resident: all, anonymous (heap, buffers, LevelDB's caches), file-backed (the binary's code, and
+# LevelDB's table files, which it maps to read them).
+rss_mib() { awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s%.1f", sep, $2 / 1024; sep = "\t" }' "/proc/$pid/status"; }
 gauges() { # heap used, heap total, external (MiB) from the node's own /metrics
   curl -sf "$url/metrics" | awk '
     /^nodejs_heap_size_used_bytes / { u = $2 } /^nodejs_heap_size_total_bytes / { t = $2 }
@@ -53,7 +55,7 @@ KEYS=$keys VALUE_BYTES=100 "${wrk_pin[@]}" wrk -t1 -c"$conns" -d"${seconds}s" --
   -s scripts/memory/put-random.lua "$url" >"$work/wrk.txt" 2>&1 &
 wrk_pid=$!
 series="$work/series.tsv"
-printf 't_s\trss_mib\theap_used_mib\theap_total_mib\texternal_mib\n' >"$series"
+printf 't_s\trss_mib\tanon_mib\tfile_mib\theap_used_mib\theap_total_mib\texternal_mib\n' >"$series"
 start=$SECONDS
 while kill -0 "$wrk_pid" 2>/dev/null; do
   printf '%s\t%s\t%s\n' "$((SECONDS - start))" "$(rss_mib)" "$(gauges)" >>"$series"
