@@ -1,8 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// The node flags above are part of the memory budget (docs/OPERATIONS.md "Memory budget"): V8's
-// young generation would otherwise grow to 2 x 16 MiB under request load; 4 MiB semi-spaces cost
-// no measurable CPU per request. They apply when this file is run as a program (PATH, Docker, pnpm's
-// bin shim); launchers that start it with `node` pass them from here (cli node-flags.ts, testkit).
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
+// The environment and node flags above are part of the memory budget (docs/OPERATIONS.md §13):
+// V8's young generation would otherwise grow to 2 x 16 MiB under request load (4 MiB semi-spaces
+// cost no measurable CPU per request), and glibc gives each thread that allocates (LevelDB's, libuv's)
+// an arena of its own (two arenas: 10 MiB less resident under the growth check). They apply when
+// this file is run as a program (PATH, Docker, pnpm's bin shim); launchers that start it with `node`
+// take them from here (cli node-flags.ts, testkit).
 import { main } from '../dist/main.js'
 
 main(process.argv.slice(2)).then(

@@ -7,7 +7,7 @@ import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core'
 import { startBootstrap } from '@swarmkv/replication'
 import { parse, str, int } from './args.js'
 import { untilSignal } from './start.js'
-import { nodeFlagsOf } from './node-flags.js'
+import { nodeLaunchOf } from './node-flags.js'
 
 export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 masters and 1 replica on 127.0.0.1
 
@@ -61,12 +61,13 @@ export async function devCommand(argv: string[]): Promise<number> {
     { name: 'replica-1', role: 'replica', port: base + 3 }
   ]
   const children: ChildProcess[] = []
+  const launch = nodeLaunchOf(BIN)
   for (const [i, n] of nodes.entries()) {
     const child = spawn(process.execPath, [
-      ...nodeFlagsOf(BIN), BIN, 'start', '--role', n.role, '--http', `127.0.0.1:${n.port}`, '--data', join(data, n.name),
+      ...launch.flags, BIN, 'start', '--role', n.role, '--http', `127.0.0.1:${n.port}`, '--data', join(data, n.name),
       '--cluster', 'dev', '--secret', secret, '--region', 'local', '--bootstrap', `127.0.0.1:${bootstrap.port}`,
       '--dht-port', String(base + 101 + i), '--fsync', str(v.fsync, 'batch')
-    ], { stdio: ['ignore', 'pipe', 'pipe'] })
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...launch.env } })
     const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l !== '').map((l) => `[${n.name}] ${l}\n`).join('')
     child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)))
     child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)))

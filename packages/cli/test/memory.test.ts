@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Cluster, SWARMKV_BIN, nodeFlagsOf as testkitNodeFlagsOf } from '@swarmkv/testkit'
+import { Cluster, SWARMKV_BIN, nodeLaunchOf as testkitNodeLaunchOf } from '@swarmkv/testkit'
 import { UsageError } from '../src/args.js'
 import { DEFAULT_RECENT_OPS_BYTES } from '@swarmkv/replication'
 import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_LEVEL_CACHE_MIB, DEFAULT_LEVEL_WRITE_BUFFER_MIB, memorySettings } from '../src/memory.js'
-import { nodeFlagsOf } from '../src/node-flags.js'
+import { nodeLaunchOf } from '../src/node-flags.js'
 
 const MiB = 1024 * 1024
 
@@ -33,18 +33,19 @@ describe("the bin's node flags", () => {
   afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
 
   it('are read from its #! line, by the CLI and the testkit alike', async () => {
-    expect(nodeFlagsOf(SWARMKV_BIN)).toEqual(['--max-semi-space-size=4'])
-    expect(testkitNodeFlagsOf(SWARMKV_BIN)).toEqual(nodeFlagsOf(SWARMKV_BIN))
-    const cases: Array<[string, string[]]> = [
-      ['#!/usr/bin/env node\n', []],
-      ['#!/usr/bin/env -S node --a=1 --b\n', ['--a=1', '--b']],
-      ['// no shebang\n', []]
+    expect(nodeLaunchOf(SWARMKV_BIN)).toEqual({ env: { MALLOC_ARENA_MAX: '2' }, flags: ['--max-semi-space-size=4'] })
+    expect(testkitNodeLaunchOf(SWARMKV_BIN)).toEqual(nodeLaunchOf(SWARMKV_BIN))
+    const cases: Array<[string, { env: Record<string, string>; flags: string[] }]> = [
+      ['#!/usr/bin/env node\n', { env: {}, flags: [] }],
+      ['#!/usr/bin/env -S node --a=1 --b\n', { env: {}, flags: ['--a=1', '--b'] }],
+      ['#!/usr/bin/env -S A=1 B_2=x node\n', { env: { A: '1', B_2: 'x' }, flags: [] }],
+      ['// no shebang\n', { env: {}, flags: [] }]
     ]
-    for (const [first, flags] of cases) {
+    for (const [first, launch] of cases) {
       const f = join(dir, 'script.js')
       await writeFile(f, `${first}console.log(1)\n`)
-      expect(nodeFlagsOf(f)).toEqual(flags)
-      expect(testkitNodeFlagsOf(f)).toEqual(flags)
+      expect(nodeLaunchOf(f)).toEqual(launch)
+      expect(testkitNodeLaunchOf(f)).toEqual(launch)
     }
   })
 

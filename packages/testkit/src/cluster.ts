@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { SwarmkvClient } from '@swarmkv/client'
 import { freeTcpPort, freeUdpPort } from './ports.js'
 import { waitUntil } from './wait.js'
-import { nodeFlagsOf } from './node-flags.js'
+import { nodeLaunchOf } from './node-flags.js'
 
 /** The swarmkv executable of this checkout. */
 export const SWARMKV_BIN = resolve(fileURLToPath(import.meta.url), '../../../cli/bin/swarmkv.js')
-/** The Node.js flags the bin runs with as a program (its memory budget): a started node gets them too. */
-const NODE_FLAGS = nodeFlagsOf(SWARMKV_BIN)
+/** The environment and Node.js flags the bin runs with as a program (its memory budget): a started node gets them too. */
+const LAUNCH = nodeLaunchOf(SWARMKV_BIN)
+const spawnNode = (args: string[]) => spawn(process.execPath, [...LAUNCH.flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...LAUNCH.env } })
 
 export interface NodeSpec {
   readonly name: string
@@ -83,7 +84,7 @@ export class NodeProcess {
       '--dht-port', String(this.dhtPort), '--compact-interval', '0', ...this.commonArgs(), ...(this.spec.secret !== undefined ? ['--secret', this.spec.secret] : []),
       ...(this.spec.args ?? []), ...this.extraArgs
     ]
-    const child = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnNode(args)
     this.child = child
     const log = this.log
     child.stdout?.on('data', (c: Buffer) => log.write(c))
@@ -194,7 +195,7 @@ export class Cluster {
 
   private async startBootstrap(): Promise<void> {
     this.bootstrapPort = await freeUdpPort()
-    const child = spawn(process.execPath, [...NODE_FLAGS, SWARMKV_BIN, 'dht', '--host', '127.0.0.1', '--port', String(this.bootstrapPort)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnNode([SWARMKV_BIN, 'dht', '--host', '127.0.0.1', '--port', String(this.bootstrapPort)])
     this.bootstrapChild = child
     const log = createWriteStream(join(this.dir, 'bootstrap.log'))
     child.stderr?.on('data', (c: Buffer) => log.write(c))

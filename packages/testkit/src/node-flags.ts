@@ -1,12 +1,24 @@
 import { readFileSync } from 'node:fs'
 
 /**
- * The Node.js flags a script's `#!/usr/bin/env -S node FLAGS` line asks for: the swarmkv bin
- * keeps its V8 heap flags there (the memory budget), and a node started by the testkit runs
- * with them as `swarmkv start` run as a program does. Same reading as the CLI's node-flags.ts.
+ * The swarmkv bin keeps its memory settings for the process (glibc's arenas, V8's semi-spaces)
+ * in its #! line; a node started by the testkit runs with them as `swarmkv start` run as a
+ * program does. Same reading as the CLI's node-flags.ts.
  */
-export function nodeFlagsOf(script: string): string[] {
+/** How a script's `#!/usr/bin/env -S [NAME=VALUE…] node [FLAGS…]` line asks to be run. */
+export interface NodeLaunch {
+  readonly env: Readonly<Record<string, string>>
+  readonly flags: readonly string[]
+}
+
+export function nodeLaunchOf(script: string): NodeLaunch {
   const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? ''
-  const m = /^#!\s*\/usr\/bin\/env\s+-S\s+node((?:\s+--[^\s]+)*)\s*$/.exec(first)
-  return m === null ? [] : m[1]!.trim().split(/\s+/).filter((f) => f !== '')
+  const m = /^#!\s*\/usr\/bin\/env\s+-S\s+((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)node((?:\s+--\S+)*)\s*$/.exec(first)
+  if (m === null) return { env: {}, flags: [] }
+  const env: Record<string, string> = {}
+  for (const a of m[1]!.trim().split(/\s+/).filter((x) => x !== '')) {
+    const i = a.indexOf('=')
+    env[a.slice(0, i)] = a.slice(i + 1)
+  }
+  return { env, flags: m[2]!.trim().split(/\s+/).filter((f) => f !== '') }
 }
