@@ -4,7 +4,7 @@
 // cost no measurable CPU per request), and glibc gives each thread that allocates (LevelDB's, libuv's)
 // an arena of its own (two arenas: 10 MiB less resident under the growth check). They apply when
 // this file is run as a program (PATH, Docker, pnpm's bin shim); launchers that start it with `node`
-// take them from here (cli node-flags.ts, testkit).
+// take them from here (@swarmkv/core/node-launch, used by swarmkv dev and testkit).
 import { main } from '../dist/main.js'
 
 main(process.argv.slice(2)).then(

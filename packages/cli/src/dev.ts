@@ -7,7 +7,7 @@ import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core'
 import { startBootstrap } from '@swarmkv/replication'
 import { parse, str, int } from './args.js'
 import { untilSignal } from './start.js'
-import { nodeLaunchOf } from './node-flags.js'
+import { nodeLaunchOf } from '@swarmkv/core/node-launch'
 
 export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 masters and 1 replica on 127.0.0.1
 

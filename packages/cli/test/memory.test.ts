@@ -6,7 +6,7 @@ import { Cluster, SWARMKV_BIN, nodeLaunchOf as testkitNodeLaunchOf } from '@swar
 import { UsageError } from '../src/args.js'
 import { DEFAULT_RECENT_OPS_BYTES } from '@swarmkv/replication'
 import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_LEVEL_CACHE_MIB, DEFAULT_LEVEL_WRITE_BUFFER_MIB, memorySettings } from '../src/memory.js'
-import { nodeLaunchOf } from '../src/node-flags.js'
+import { nodeLaunchOf } from '@swarmkv/core/node-launch'
 
 const MiB = 1024 * 1024
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { SwarmkvClient } from '@swarmkv/client'
 import { freeTcpPort, freeUdpPort } from './ports.js'
 import { waitUntil } from './wait.js'
-import { nodeLaunchOf } from './node-flags.js'
+import { nodeLaunchOf } from '@swarmkv/core/node-launch'
 
 /** The swarmkv executable of this checkout. */
 export const SWARMKV_BIN = resolve(fileURLToPath(import.meta.url), '../../../cli/bin/swarmkv.js')

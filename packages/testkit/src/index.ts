@@ -2,8 +2,8 @@ export type { NodeSpec, ClusterOptions, ClusterView } from './cluster.js'
 export { Cluster, NodeProcess, SWARMKV_BIN } from './cluster.js'
 export { freeTcpPort, freeUdpPort } from './ports.js'
 export { waitUntil } from './wait.js'
-export type { NodeLaunch } from './node-flags.js'
-export { nodeLaunchOf } from './node-flags.js'
+export type { NodeLaunch } from '@swarmkv/core/node-launch'
+export { nodeLaunchOf } from '@swarmkv/core/node-launch'
 export type {
   WriteRecord, SiblingView, KeyView, NodeStates, CheckResult, DigestSample, ConvergenceResult, ReadRecord, QuorumWrite, AppliedSample
 } from './checkers/index.js'

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs'
 
 /**
  * The swarmkv bin keeps its memory settings for the process (glibc's arenas, V8's semi-spaces)
- * in its #! line; a node started by the testkit runs with them as `swarmkv start` run as a
- * program does. Same reading as the CLI's node-flags.ts.
+ * in its #! line, so running it as a program applies them; a launcher that starts it as
+ * `node BIN` (swarmkv dev, testkit's clusters) reads them here to get the same process.
+ * Node-only (it reads a file): a subpath of its own, not part of the package's index.
  */
 /** How a script's `#!/usr/bin/env -S [NAME=VALUE…] node [FLAGS…]` line asks to be run. */
 export interface NodeLaunch {
