@@ -9,7 +9,7 @@ export {
 } from './wire.js'
 export type { LocalInfo } from './session.js'
 export type { TransferProgress } from './transfer-tracker.js'
-export { CommitTimes, DEFAULT_COMMIT_TIMES_BYTES, DEFAULT_CHECKPOINT_SPACING_MS } from './commit-times.js'
+export { CommitTimes, DEFAULT_COMMIT_TIMES_BYTES, DEFAULT_SAMPLE_SPACING_MS } from './commit-times.js'
 export type { PeerLag, Behind } from './lag.js'
 export { peerLag, behindOrigins } from './lag.js'
 export { PeerSession } from './session.js'

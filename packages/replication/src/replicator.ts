@@ -28,7 +28,7 @@ export interface ReplicatorOptions {
   readonly receiveWindow?: { readonly ops: number; readonly bytes: number }
   /** How long ops of other origins wait before being forwarded to a peer (ForwardGate). Default 200 ms. */
   readonly forwardDelayMs?: number
-  /** Byte budget of the commit-time checkpoints lag ages are measured from (CommitTimes). Default 1 MiB. */
+  /** Byte budget of the commit-time samples lag ages are measured from (CommitTimes). Default 1 MiB. */
   readonly commitTimesBytes?: number
   /** Replication events go here (peer connected and lost, failures, state transfers, compactions). Default: silent. */
   readonly log?: Logger
@@ -131,8 +131,8 @@ export class Replicator {
     return this.opts.transport.rejectedPeers?.() ?? 0
   }
 
-  /** Checkpoints held for lag ages (CommitTimes). */
-  get commitTimeCheckpoints(): number { return this.commitTimes.size }
+  /** Commit-time samples held for lag ages (CommitTimes). */
+  get commitTimeSamples(): number { return this.commitTimes.size }
 
   waitReplicated(dots: readonly Dot[], count: number, timeoutMs: number): Promise<{ ok: boolean; count: number }> {
     const have = this.countHaving(dots)

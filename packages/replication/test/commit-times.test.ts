@@ -6,10 +6,10 @@ const A = 'aaaaaaaaaaaaaaaa' as NodeId
 const B = 'bbbbbbbbbbbbbbbb' as NodeId
 
 describe('CommitTimes', () => {
-  it('knows when each op was committed, from the checkpoint at or below it', () => {
+  it('knows when each op was committed, from the sample at or below it', () => {
     const t = new CommitTimes(1024 * 1024, 10)
     t.committed(A, 1, 1000)
-    t.committed(A, 5, 1005) // within the spacing: no checkpoint; ops 1-5 read as 1000
+    t.committed(A, 5, 1005) // within the spacing: no sample; ops 1-5 read as 1000
     t.committed(A, 9, 2000)
     expect(t.committedAt(A, 1)).toBe(1000)
     expect(t.committedAt(A, 6)).toBe(1000)
@@ -33,7 +33,7 @@ describe('CommitTimes', () => {
       expect(at).toBeLessThanOrEqual(truth[seq]!) // the age is never understated
       expect(truth[seq]! - at).toBeLessThan(2 * t.resolutionMs(A))
     }
-    // 70 s of history in 64 checkpoints: about a second apart, not a recency-biased few.
+    // 70 s of history in 64 samples: about a second apart, not a recency-biased few.
     expect(t.resolutionMs(A)).toBeLessThanOrEqual(2048)
     expect(t.committedAt(A, 1)).toBe(7)
   })
