@@ -99,24 +99,3 @@ export class Batch {
     return { writes, entries }
   }
 }
-
-/** A batch in the writer's hands (group-commit.ts): the open one, or the one in flight. */
-export interface OpenBatch {
-  readonly batch: Batch
-  /** The committed state of every register the batch read. */
-  readonly base: Map<string, RegisterState>
-  /** Documents loaded for the batch that were not in the cache. */
-  readonly docBase: Map<string, DocEntry>
-  /** Origins with an op that cannot be shown before the commit (here or in `below`). */
-  readonly late: Set<NodeId>
-  /** Keys whose early-view entry this batch set. */
-  readonly shown: Set<string>
-  /** How much of the batch's log extendEarlyView has looked at. */
-  published: number
-  /** The batch that was in flight when this one started: its states are this one's base. */
-  readonly below: OpenBatch | undefined
-  /** Set when this batch's commit failed: a batch built on it is void. */
-  failure: unknown
-  /** When its first request was merged (the engine's monotonic clock, ms): commit latencies count from here. */
-  readonly openedAt: number
-}

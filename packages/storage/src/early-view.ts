@@ -1,6 +1,6 @@
 import type { NodeId, RegisterState, Seq, VersionVector } from '@swarmkv/core'
 import { keysOf } from './jobs.js'
-import type { OpenBatch } from './batch.js'
+import type { PendingBatch } from './pending-batch.js'
 
 /** What reads see of a batch before its commit: some key states, and the applied vector they complete. */
 export interface EarlyView {
@@ -21,7 +21,7 @@ export interface EarlyView {
  * in place when there is one.
  */
 export function extendEarlyView(
-  view: EarlyView | undefined, p: OpenBatch, self: NodeId, durable: VersionVector, below: OpenBatch | undefined
+  view: EarlyView | undefined, p: PendingBatch, self: NodeId, durable: VersionVector, below: PendingBatch | undefined
 ): EarlyView | undefined {
   const { batch } = p
   const log = batch.log
@@ -51,4 +51,18 @@ export function extendEarlyView(
   }
   p.published = log.length
   return out
+}
+
+/**
+ * What is left of the early view once a commit landed: every key it wrote is readable from the
+ * key states now, except those the open batch (merged on top of it) shows itself, whose entry is
+ * newer. A key shown before a local write joined the landed batch goes too: the committed state
+ * now holds both. Undefined when the open batch shows nothing.
+ */
+export function retireEarlyView(
+  view: EarlyView | undefined, landed: ReadonlyMap<string, RegisterState>, open: PendingBatch | undefined
+): EarlyView | undefined {
+  if (view === undefined || open === undefined || open.shown.size === 0) return undefined
+  for (const k of landed.keys()) if (!open.shown.has(k)) view.states.delete(k)
+  return view
 }

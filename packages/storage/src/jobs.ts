@@ -4,7 +4,7 @@ import type { DocMutation, DocResult, LocalWrite, StateTransfer, WriteResult } f
 
 /**
  * A job is one request to the single writer. Jobs are merged into a batch (batch.ts), and a
- * batch is committed by one store write (group-commit.ts).
+ * batch is committed by one store write (commit.ts), which the writer's loop starts (group-commit.ts).
  */
 export type Job =
   | { kind: 'local'; writes: readonly LocalWrite[]; resolve: (r: WriteResult[]) => void; reject: (e: unknown) => void }

@@ -84,7 +84,7 @@ export interface EngineOptions {
   readonly dirtyBytes?: number
   /** Ops committed since the last checkpoint that start one: bounds replay on start. Default 20 000 (DEFAULT_CHECKPOINT_OPS). */
   readonly checkpointOps?: number
-  /** At most this many queued requests go into one commit. Default 1 024. */
+  /** At most this many queued requests go into one commit. Default 1 024 (DEFAULT_MAX_BATCH_JOBS). */
   readonly maxBatchJobs?: number
   /** Documents kept loaded in memory. Default 1 000 (DEFAULT_DOC_CACHE_ENTRIES). */
   readonly docCacheEntries?: number
@@ -94,7 +94,7 @@ export interface EngineOptions {
   readonly earlyBytes?: number
   /** Crash points for tests (failpoints.ts). Default: none. */
   readonly failpoints?: Failpoints
-  /** A document whose stored size exceeds this refuses local changes. Default 16 MiB. */
+  /** A document whose stored size exceeds this refuses local changes. Default 16 MiB (DEFAULT_MAX_DOC_BYTES). */
   readonly maxDocBytes?: number
   /** Time: the commit timings' clock and the replicated-write flush timer (a simulation passes its own). Default realScheduler. */
   readonly scheduler?: Scheduler

@@ -13,15 +13,22 @@ const LAYERS: readonly (readonly string[])[] = [
   ['store', 'layout', 'log-segment', 'lru', 'failpoints', 'digest', 'dot-waiters', 'preconditions', 'tombstones'],
   // Public types, the marker's encoding, document entries, the materialised key states, listing.
   ['types', 'meta', 'doc-entry', 'key-states', 'listing'],
-  // Store implementations; jobs (requests to the writer).
-  ['level-store', 'memory-store', 'jobs'],
+  // Store implementations; jobs (requests to the writer); the documents as reads see them.
+  ['level-store', 'memory-store', 'jobs', 'documents'],
   // A batch, the queue, checkpoints, replay.
   ['batch', 'job-queue', 'checkpoint', 'recovery'],
-  // What merges into a batch, and what reads see of it before its commit.
-  ['appliers', 'early-view'],
-  // Group commit: the writer.
+  // What merges into a batch; a pending batch (open or in flight) and its pinned base; when a batch may wait.
+  ['appliers', 'pending-batch', 'deferral'],
+  // What reads see of the pending batches before their commit.
+  ['early-view'],
+  // The open and in-flight batch; register reads (early view, key states, store).
+  ['pending-batches', 'register-reads'],
+  // A commit: its store write, landing or failure.
+  ['commit'],
+  // Group commit: the writer's loop.
   ['group-commit'],
-  // The facade, then the package's public surface.
+  // The parts wired together, the facade, then the package's public surface.
+  ['engine-parts'],
   ['engine'],
   ['index']
 ]
@@ -55,8 +62,11 @@ describe('the import graph of packages/storage/src', () => {
   })
 
   it('would catch an upside-down import (the check itself)', () => {
-    expect(importsOf('engine.ts')).toContain('group-commit')
+    expect(importsOf('engine-parts.ts')).toContain('group-commit')
+    expect(importsOf('group-commit.ts')).toContain('commit')
     expect(layerOf('group-commit')).toBeLessThan(layerOf('engine'))
+    expect(layerOf('commit')).toBeLessThan(layerOf('group-commit'))
+    expect(layerOf('pending-batches')).toBeLessThan(layerOf('commit'))
     expect(layerOf('tombstones')).toBeLessThan(layerOf('appliers'))
   })
 })
