@@ -1,4 +1,4 @@
-import type { Problems, RegisterState } from '@swarmkv/core'
+import { encode, registerStateEncoding, type Problems, type RegisterState } from '@swarmkv/core'
 import type { NodeMeta, Store } from './store.js'
 import type { KeyStates } from './key-states.js'
 import type { Failpoints } from './failpoints.js'
@@ -61,8 +61,9 @@ export class Checkpointer {
     const flushing = this.states.beginFlush()
     this.opsSince = 0
     const started = this.opts.now()
-    this.running = this.write(flushing, meta).then(() => {
-      this.states.endFlush(true)
+    const encoded = new Map<string, Uint8Array>()
+    this.running = this.write(flushing, meta, encoded).then(() => {
+      this.states.endFlush(true, encoded)
       this.stats.checkpoints++
       this.stats.lastMs = this.opts.now() - started
       this.stats.lastStates = flushing.size
@@ -78,18 +79,21 @@ export class Checkpointer {
   /**
    * States first, in chunks, then the marker. A crash between leaves states newer than the
    * marker says; replay applies the ops above the marker to them again, which changes nothing
-   * (DESIGN §3: applying an op is idempotent).
+   * (DESIGN §3: applying an op is idempotent). Each state is encoded once, here, a chunk at a
+   * time; `encoded` keeps the bytes for the clean cache.
    */
-  private async write(states: ReadonlyMap<string, RegisterState>, meta: NodeMeta): Promise<void> {
-    let chunk: Array<readonly [string, RegisterState]> = []
-    for (const e of states) {
-      chunk.push(e)
+  private async write(states: ReadonlyMap<string, RegisterState>, meta: NodeMeta, encoded: Map<string, Uint8Array>): Promise<void> {
+    let chunk: Array<readonly [string, Uint8Array]> = []
+    for (const [k, v] of states) {
+      const bytes = encode(registerStateEncoding, v)
+      encoded.set(k, bytes)
+      chunk.push([k, bytes])
       if (chunk.length >= CHUNK_STATES) {
-        await this.store.write({ registers: chunk, docs: [], log: [] }, { sync: false })
+        await this.store.write({ registers: [], encodedRegisters: chunk, docs: [], log: [] }, { sync: false })
         chunk = []
       }
     }
-    if (chunk.length > 0) await this.store.write({ registers: chunk, docs: [], log: [] }, { sync: false })
+    if (chunk.length > 0) await this.store.write({ registers: [], encodedRegisters: chunk, docs: [], log: [] }, { sync: false })
     this.opts.failpoints.hit('mid-checkpoint')
     await this.store.write({ registers: [], docs: [], log: [], meta }, { sync: this.opts.sync })
   }

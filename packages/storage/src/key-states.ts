@@ -1,53 +1,92 @@
-import type { RegisterState } from '@swarmkv/core'
+import { decode, registerStateEncoding, type RegisterState } from '@swarmkv/core'
 import { Lru } from './lru.js'
+import { EncodedStateCache } from './encoded-cache.js'
 
-/** Register states kept decoded and clean (equal to the store's) at most: DEFAULT_CACHE_ENTRIES entries, DEFAULT_CACHE_BYTES bytes. */
-export const DEFAULT_CACHE_ENTRIES = 50_000
+/** Bytes of clean states kept in memory: a ring of encoded states plus a small decoded front (DEFAULT_HOT_BYTES of it). */
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
+/** The decoded front: the states read most recently, kept as objects (a GET of a hot key decodes nothing). */
+export const DEFAULT_HOT_BYTES = 2 * 1024 * 1024
+/** ...and at most this many of them. */
+export const DEFAULT_HOT_ENTRIES = 4096
+
+/** Where a miss of the in-memory states reads the stored one. */
+export interface StateSource {
+  getRegisterBytesSync(key: string): Uint8Array | undefined
+}
 
 /**
  * The materialised register states, behind the log (DESIGN §3). A committed state lives in one
  * of three places, looked up in this order:
  * - `dirty`: committed to the log since the last checkpoint began, not in the store's states yet;
  * - `flushing`: the dirty map a checkpoint is writing now (readable until it has landed);
- * - `clean`: an LRU of states equal to the store's, bounded by entries and bytes.
- * A key not in any of them is read from the store. Dirty and flushing states are never evicted:
+ * - clean, equal to the store's: `hot`, an LRU of decoded states (the ones read most recently),
+ *   in front of `cold`, a ring of encoded states (encoded-cache.ts), both bounded by bytes.
+ * A key in none of them is read from the store. Dirty and flushing states are never evicted:
  * they are the only copy outside the log until a checkpoint writes them.
  */
 export class KeyStates {
   private dirty = new Map<string, RegisterState>()
   private flushing: Map<string, RegisterState> | undefined
-  private readonly clean: Lru<string, RegisterState>
+  private readonly hot: Lru<string, RegisterState>
+  private readonly cold: EncodedStateCache
   /** Bytes of the dirty map (registerSize), the checkpoint trigger. */
   dirtyBytes = 0
   /** Bytes of the map a checkpoint is writing. */
   flushingBytes = 0
 
-  constructor(cacheEntries = DEFAULT_CACHE_ENTRIES, cacheBytes = DEFAULT_CACHE_BYTES) {
-    this.clean = new Lru(cacheEntries, undefined, registerSize, cacheBytes)
+  /** `cacheBytes`: every clean state together (the decoded front's share included). */
+  constructor(cacheBytes = DEFAULT_CACHE_BYTES, hotEntries = DEFAULT_HOT_ENTRIES) {
+    const hotBytes = Math.min(DEFAULT_HOT_BYTES, Math.floor(cacheBytes / 4))
+    this.hot = new Lru(hotEntries, undefined, registerSize, hotBytes)
+    this.cold = new EncodedStateCache(cacheBytes - hotBytes)
   }
 
   /** The committed state of `key` if it is in memory. */
   get(key: string): RegisterState | undefined {
-    return this.dirty.get(key) ?? this.flushing?.get(key) ?? this.clean.get(key)
+    const s = this.dirty.get(key) ?? this.flushing?.get(key) ?? this.hot.get(key)
+    if (s !== undefined) return s
+    const bytes = this.cold.get(key)
+    if (bytes === undefined) return undefined
+    const state = decode(registerStateEncoding, bytes)
+    this.hot.set(key, state)
+    return state
   }
 
-  /** A state read from the store (equal to it): cached clean. */
+  /**
+   * The committed state of `key`, read from `store` when it is not in memory (and cached).
+   * Synchronous: nothing can commit between the read and caching what it read.
+   */
+  read(key: string, store: StateSource): RegisterState | undefined {
+    const s = this.get(key)
+    if (s !== undefined) return s
+    const bytes = store.getRegisterBytesSync(key)
+    if (bytes === undefined) return undefined
+    this.cold.set(key, bytes)
+    const state = decode(registerStateEncoding, bytes)
+    this.hot.set(key, state)
+    return state
+  }
+
+  /** A state equal to the store's (a checkpoint-style commit just wrote it): cached clean. */
   loaded(key: string, state: RegisterState): void {
-    this.clean.set(key, state)
+    this.cold.delete(key)
+    this.hot.set(key, state)
   }
 
   /** A state a commit wrote to the log: dirty until a checkpoint writes it. */
   committed(key: string, state: RegisterState): void {
     const old = this.dirty.get(key)
     if (old !== undefined) this.dirtyBytes -= registerSize(old)
-    else this.clean.delete(key)
+    else { this.hot.delete(key); this.cold.delete(key) }
     this.dirty.set(key, state)
     this.dirtyBytes += registerSize(state)
   }
 
   get dirtyKeys(): number { return this.dirty.size }
-  get cleanBytes(): number { return this.clean.bytes }
+  /** Bytes the clean states take: the decoded front's, plus the ring (its whole size) and its index. */
+  get cleanBytes(): number { return this.hot.bytes + this.cold.bytes }
+  /** Clean states in memory (decoded front and ring; a state may be in both). */
+  get cleanKeys(): number { return this.hot.size + this.cold.size }
   get busy(): boolean { return this.flushing !== undefined }
 
   /** Hands the dirty map to a background checkpoint; commits go on into a fresh one. */
@@ -61,16 +100,20 @@ export class KeyStates {
     return f
   }
 
-  /** The checkpoint landed (its states are in the store) or failed (they are dirty again). */
-  endFlush(landed: boolean): void {
+  /**
+   * The checkpoint landed (its states are in the store, `encoded` holds the bytes it wrote) or
+   * failed (they are dirty again). Landed states go to the ring as written: nothing is encoded again.
+   */
+  endFlush(landed: boolean, encoded?: ReadonlyMap<string, Uint8Array>): void {
     const f = this.flushing
     if (f === undefined) return
     this.flushing = undefined
     this.flushingBytes = 0
     for (const [k, v] of f) {
       if (this.dirty.has(k)) continue
-      if (landed) this.clean.set(k, v)
-      else { this.dirty.set(k, v); this.dirtyBytes += registerSize(v) }
+      if (!landed) { this.dirty.set(k, v); this.dirtyBytes += registerSize(v); continue }
+      const bytes = encoded?.get(k)
+      if (bytes !== undefined) this.cold.set(k, bytes)
     }
   }
 
@@ -81,7 +124,7 @@ export class KeyStates {
 
   /** That checkpoint landed: every dirty state is in the store now. */
   allClean(): void {
-    for (const [k, v] of this.dirty) this.clean.set(k, v)
+    for (const [k, v] of this.dirty) this.hot.set(k, v)
     this.dirty.clear()
     this.dirtyBytes = 0
   }

@@ -35,11 +35,8 @@ export class LevelStore implements Store {
     })
   }
 
-  getRegistersSync(keys: readonly string[]): Array<RegisterState | undefined> {
-    return keys.map((k) => {
-      const v = this.db.getSync(tagged(TAG_REG, k))
-      return v === undefined ? undefined : decode(registerStateEncoding, v)
-    })
+  getRegisterBytesSync(key: string): Uint8Array | undefined {
+    return this.db.getSync(tagged(TAG_REG, key))
   }
 
   async open(): Promise<void> { await this.db.open() }
@@ -223,6 +220,7 @@ export class LevelStore implements Store {
 
   private fill(b: ReturnType<Level<Uint8Array, Uint8Array>['batch']>, batch: StoreWrite): void {
     for (const [key, state] of batch.registers) b.put(tagged(TAG_REG, key), encode(registerStateEncoding, state))
+    for (const [key, bytes] of batch.encodedRegisters ?? []) b.put(tagged(TAG_REG, key), bytes)
     for (const d of batch.docs) {
       if (d.kind === 'append') {
         b.put(chunkKey(d.key, d.index), d.bytes)

@@ -64,15 +64,16 @@ export class MemoryStore implements Store {
   async writeMembers(members: ReadonlyMap<NodeId, VersionVector>): Promise<void> { this.ensureOpen(); this.members = new Map(members) }
 
   async getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>> {
-    return this.getRegistersSync(keys)
-  }
-
-  getRegistersSync(keys: readonly string[]): Array<RegisterState | undefined> {
     this.ensureOpen()
     return keys.map((k) => {
       const v = this.registers.get(k)
       return v === undefined ? undefined : decode(registerStateEncoding, v)
     })
+  }
+
+  getRegisterBytesSync(key: string): Uint8Array | undefined {
+    this.ensureOpen()
+    return this.registers.get(key)
   }
 
   async getDoc(key: string): Promise<DocRecord | undefined> {
@@ -127,6 +128,7 @@ export class MemoryStore implements Store {
   async write(batch: StoreWrite, _opts: { sync: boolean }): Promise<void> {
     this.ensureOpen()
     for (const [k, s] of batch.registers) this.registers.set(k, encode(registerStateEncoding, s))
+    for (const [k, bytes] of batch.encodedRegisters ?? []) this.registers.set(k, bytes)
     for (const d of batch.docs) {
       let rec = this.docs.get(d.key)
       if (rec === undefined) this.docs.set(d.key, (rec = { snapshot: undefined, chunks: new Map() }))

@@ -63,21 +63,10 @@ export async function pinBase(p: PendingBatch, jobs: readonly Job[], inflight: P
   const keys = new Set<string>()
   const docKeys = new Set<string>()
   for (const job of jobs) keysOf(job, keys, docKeys)
-  let missing: string[] | undefined
   for (const k of keys) {
     if (p.base.has(k) || p.batch.overlay.has(k)) continue
-    const hit = inflight?.batch.overlay.get(k) ?? from.states.get(k)
-    if (hit !== undefined) p.base.set(k, hit)
-    else (missing ??= []).push(k)
-  }
-  if (missing !== undefined) {
-    // Synchronous: a few small values are quicker read inline than through the thread pool.
-    const loaded = from.store.getRegistersSync(missing)
-    for (let i = 0; i < missing.length; i++) {
-      const s = loaded[i]
-      p.base.set(missing[i]!, s ?? EMPTY_REGISTER)
-      if (s !== undefined) from.states.loaded(missing[i]!, s)
-    }
+    // A miss reads the store synchronously: a small value is quicker read inline than through the thread pool.
+    p.base.set(k, inflight?.batch.overlay.get(k) ?? from.states.read(k, from.store) ?? EMPTY_REGISTER)
   }
   for (const k of docKeys) {
     if (!from.docs.has(k) && !p.docBase.has(k)) p.docBase.set(k, loadEntry(await from.store.getDoc(k), from.nodeId))

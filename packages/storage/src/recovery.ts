@@ -30,7 +30,7 @@ export async function replayLog(store: Store, marker: NodeMeta, self: NodeId, st
           break
         }
         if (op.kind === 'reg') {
-          const cur = states.get(op.key) ?? store.getRegistersSync([op.key])[0] ?? EMPTY_REGISTER
+          const cur = states.read(op.key, store) ?? EMPTY_REGISTER
           states.committed(op.key, applyWrite(cur, op.write))
         }
         next++

@@ -15,12 +15,7 @@ export class RegisterReads {
   get(key: string): RegisterState | undefined {
     const early = this.early()?.states.get(key)
     if (early !== undefined) return early
-    const hit = this.states.get(key)
-    if (hit !== undefined) return hit
-    // Synchronous: no commit can land between this read and caching its result.
-    const [state] = this.store.getRegistersSync([key])
-    if (state !== undefined) this.states.loaded(key, state)
-    return state
+    return this.states.read(key, this.store)
   }
 
   /** Engine.list: live keys in order, paged, as `get` reads them. */

@@ -42,6 +42,8 @@ export type DocWrite =
  */
 export interface StoreWrite {
   readonly registers: Iterable<readonly [string, RegisterState]>
+  /** States encoded already (a background checkpoint's, which keeps the bytes for the cache). */
+  readonly encodedRegisters?: ReadonlyArray<readonly [string, Uint8Array]>
   readonly docs: readonly DocWrite[]
   readonly log: readonly Op[]
   /** The new checkpoint marker; absent, the marker stays as it is. */
@@ -66,10 +68,11 @@ export interface Store {
   readMeta(): Promise<NodeMeta>
   getRegisters(keys: readonly string[]): Promise<Array<RegisterState | undefined>>
   /**
-   * The same, synchronously: a LevelDB lookup of a few small values is quicker done inline than
-   * through the thread pool, and the write path does one per key it has not cached.
+   * One stored state, encoded, synchronously: a LevelDB lookup of a small value is quicker done
+   * inline than through the thread pool, and the write path does one per key it has not cached.
+   * The bytes go to the encoded cache as they are.
    */
-  getRegistersSync(keys: readonly string[]): Array<RegisterState | undefined>
+  getRegisterBytesSync(key: string): Uint8Array | undefined
   getDoc(key: string): Promise<DocRecord | undefined>
   /** Register states in key order (UTF-8 byte order), tombstone-only states included. */
   listRegisters(opts: ListOptions): Promise<Array<[string, RegisterState]>>

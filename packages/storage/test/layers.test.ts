@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
  */
 const LAYERS: readonly (readonly string[])[] = [
   // Foundations: the store port, encodings, small self-contained pieces.
-  ['store', 'layout', 'log-segment', 'lru', 'failpoints', 'digest', 'dot-waiters', 'preconditions', 'tombstones'],
+  ['store', 'layout', 'log-segment', 'lru', 'encoded-cache', 'failpoints', 'digest', 'dot-waiters', 'preconditions', 'tombstones'],
   // Public types, the marker's encoding, document entries, the materialised key states, listing.
   ['types', 'meta', 'doc-entry', 'key-states', 'listing'],
   // Store implementations; jobs (requests to the writer); the documents as reads see them.
