@@ -74,9 +74,12 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const log = pino({ level: cfg.logLevel ?? 'info', base: { node: identity.nodeId, region: cfg.region } }, cfg.logDestination ?? process.stdout)
   const problems = new Problems(log)
   const scheduler = cfg.scheduler ?? realScheduler
+  // Crash points for the SIGKILL tests only: unset, they cost nothing.
+  const failpoints = failpointsFromEnv(process.env)
   const store = new LevelStore(join(cfg.dataDir, 'db'), {
     cacheSize: cfg.memory?.levelCacheBytes ?? DEFAULT_MEMORY.levelCacheBytes,
-    writeBufferSize: cfg.memory?.levelWriteBufferBytes ?? DEFAULT_MEMORY.levelWriteBufferBytes
+    writeBufferSize: cfg.memory?.levelWriteBufferBytes ?? DEFAULT_MEMORY.levelWriteBufferBytes,
+    problems, failpoints
   })
   await store.open()
   const clock = new HybridClock({ scheduler, maxDriftMs: cfg.maxClockDriftMs ?? DEFAULT_MAX_DRIFT_MS })
@@ -84,8 +87,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     nodeId: identity.nodeId, clock, fsync: cfg.fsync, problems, scheduler,
     ...(cfg.checkpointOps !== undefined ? { checkpointOps: cfg.checkpointOps } : {}),
     ...(cfg.dirtyBytes !== undefined ? { dirtyBytes: cfg.dirtyBytes } : {}),
-    // Crash points for the SIGKILL tests only: unset, they cost nothing.
-    failpoints: failpointsFromEnv(process.env)
+    failpoints
   })
   await engine.open()
   log.info({ replayedOps: engine.recovery.ops, replayMs: Math.round(engine.recovery.ms) }, 'log replayed above the last checkpoint')

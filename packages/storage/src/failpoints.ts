@@ -9,13 +9,18 @@ export const FAILPOINTS = [
   /** A background checkpoint wrote its key states, not its marker. */
   'mid-checkpoint',
   /** A compaction's checkpoint landed (floor raised); the log below it is not cleared yet. */
-  'after-checkpoint'
+  'after-checkpoint',
+  /** A commit with documents: its log append landed, its chunks (the LevelDB batch after it) not. */
+  'after-log-before-chunks',
+  /** Inside a log append: half of its bytes written (a torn record), then the kill. */
+  'torn-log-append'
 ] as const
 
 export type FailpointName = typeof FAILPOINTS[number]
 
 export interface Failpoints {
-  hit(name: FailpointName): void
+  /** `beforeKill` runs first when this hit kills: what the step had done when the crash came (a torn write). */
+  hit(name: FailpointName, beforeKill?: () => void): void
 }
 
 export const NO_FAILPOINTS: Failpoints = { hit() {} }
@@ -29,8 +34,9 @@ export function failpointsFromEnv(env: Readonly<Record<string, string | undefine
   let left = count === undefined ? 1 : Number(count)
   if (!Number.isInteger(left) || left < 1) throw new Error(`SWARMKV_FAILPOINT: bad count in ${spec}`)
   return {
-    hit(n) {
+    hit(n, beforeKill) {
       if (n !== name || --left > 0) return
+      beforeKill?.()
       process.stderr.write(`failpoint ${n} reached: SIGKILL\n`)
       kill()
     }

@@ -1,46 +1,96 @@
+import { join } from 'node:path'
 import { Level } from 'level'
 import {
-  SwarmError, decode, encode, nodeIdEncoding, registerStateEncoding, vvEncoding,
+  Problems, SwarmError, decode, encode, nodeIdEncoding, registerStateEncoding, vvEncoding,
   type NodeId, type Op, type RegisterState, type Seq, type VersionVector
 } from '@swarmkv/core'
 import type { StoreWrite, DocRecord, ListOptions, NodeMeta, Store, StoreSnapshot } from './store.js'
-import { META_KEY, TAG_LOG, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, logKey, prefixEnd, tagged, untag } from './layout.js'
+import { META_KEY, TAG_CHUNK, TAG_DOC, TAG_MEMBER, TAG_REG, chunkKey, chunkPrefix, prefixEnd, tagged, untag } from './layout.js'
 import { EMPTY_META, metaEncoding } from './meta.js'
-import { segmentEncoding, segmentLast, toSegments } from './log-segment.js'
+import { NO_FAILPOINTS, type Failpoints } from './failpoints.js'
+import { DEFAULT_LOG_FILE_BYTES, LogFiles } from './log-files.js'
+import { migrateLevelLog } from './log-migration.js'
 
 export interface LevelStoreOptions {
   /** LevelDB block cache. Default 32 MiB. */
   readonly cacheSize?: number
   /** LevelDB memtable; larger means fewer, bigger compactions. Default 16 MiB. */
   readonly writeBufferSize?: number
+  /** The active log file rolls past this size. Default 16 MiB (DEFAULT_LOG_FILE_BYTES). */
+  readonly logFileBytes?: number
+  /** Where a torn log tail cut at open is reported. */
+  readonly problems?: Problems
+  /** Crash points of the store's own steps (the SIGKILL tests). */
+  readonly failpoints?: Failpoints
 }
 
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 const DEFAULT_WRITE_BUFFER_BYTES = 16 * 1024 * 1024
-/** Log segments deleted per batch when a compaction clears the log. */
-const CLEAR_CHUNK = 1000
+/**
+ * The log's folder inside the LevelDB directory: one directory is the whole store, and LevelDB's
+ * LOCK file guards both. Not `log`: LevelDB writes its info log as `LOG`, the same name on a
+ * case-insensitive filesystem.
+ */
+export const LOG_DIR = 'oplog'
 
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 
-/** The durable store: one LevelDB per node; every store write is one atomic write batch. */
+/**
+ * The durable store: the replication log in append-only files (log-files.ts), everything else
+ * (register states, documents, the marker, members) in one LevelDB. A write appends its ops to
+ * the log first, then puts the rest in one atomic LevelDB batch (DESIGN §3b).
+ */
 export class LevelStore implements Store {
   private readonly db: Level<Uint8Array, Uint8Array>
+  private log: LogFiles | undefined
+  private readonly problems: Problems
+  private readonly failpoints: Failpoints
 
-  constructor(readonly path: string, opts: LevelStoreOptions = {}) {
+  constructor(readonly path: string, private readonly opts: LevelStoreOptions = {}) {
     this.db = new Level<Uint8Array, Uint8Array>(path, {
       keyEncoding: 'view',
       valueEncoding: 'view',
       cacheSize: opts.cacheSize ?? DEFAULT_CACHE_BYTES,
       writeBufferSize: opts.writeBufferSize ?? DEFAULT_WRITE_BUFFER_BYTES
     })
+    this.problems = opts.problems ?? new Problems()
+    this.failpoints = opts.failpoints ?? NO_FAILPOINTS
   }
+
+  /** The log files: what they hold and what their index takes (for /metrics and tests). */
+  get logStats(): LogFiles['stats'] { return this.logFiles().stats }
 
   getRegisterBytesSync(key: string): Uint8Array | undefined {
     return this.db.getSync(tagged(TAG_REG, key))
   }
 
-  async open(): Promise<void> { await this.db.open() }
-  async close(): Promise<void> { await this.db.close() }
+  async open(): Promise<void> {
+    // LevelDB first: it creates the directory and takes its LOCK, so no second process opens the log.
+    await this.db.open()
+    try {
+      const { floor } = await this.readMeta()
+      this.log = await LogFiles.open(join(this.path, LOG_DIR), {
+        fileBytes: this.opts.logFileBytes ?? DEFAULT_LOG_FILE_BYTES, failpoints: this.failpoints, problems: this.problems, floor
+      })
+      await migrateLevelLog(this.db, this.log, floor, this.problems)
+    } catch (err) {
+      await this.log?.close()
+      this.log = undefined
+      await this.db.close()
+      throw err
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.log?.close()
+    this.log = undefined
+    await this.db.close()
+  }
+
+  private logFiles(): LogFiles {
+    if (this.log === undefined) throw SwarmError.storeClosed()
+    return this.log
+  }
 
   async readMeta(): Promise<NodeMeta> {
     const bytes = await this.db.get(META_KEY)
@@ -48,31 +98,11 @@ export class LevelStore implements Store {
   }
 
   async clearLog(origin: NodeId, from: Seq, to: Seq): Promise<void> {
+    // Whole records only, and every record at or below `to` (those below `from` are below the
+    // old floor, left by a crash mid-compaction): a record reaching past `to` stays, and readers
+    // skip what is below the floor. A file goes once none of its records is needed.
     if (to < from) return
-    // Whole segments only: one that reaches past `to` stays (readers skip what is below the floor).
-    // A segment ends before the next one starts, so of the segments starting at or below `to`
-    // only the last can reach past it; that one value is read, the others are dropped by key.
-    // Reading them all put every segment's bytes through the heap (tens of MB per compaction).
-    // Deleted in chunks, each its own batch: one batch of tens of thousands of deletes held the
-    // event loop for 66 ms per 50,000 on an idle core. A crash between chunks leaves extra
-    // segments below the floor, which readers skip.
-    let b = this.db.batch()
-    try {
-      let last: Uint8Array | undefined
-      for await (const k of this.db.keys({ gte: logKey(origin, 0), lte: logKey(origin, to) })) {
-        if (last !== undefined) b.del(last)
-        last = k
-        if (b.length >= CLEAR_CHUNK) {
-          await b.write()
-          b = this.db.batch()
-        }
-      }
-      const value = last === undefined ? undefined : await this.db.get(last)
-      if (value !== undefined && segmentLast(value) <= to) b.del(last!)
-      if (b.length > 0) await b.write()
-    } finally {
-      await b.close()
-    }
+    await this.logFiles().clear(origin, to)
   }
 
   async snapshot(): Promise<StoreSnapshot> {
@@ -152,20 +182,8 @@ export class LevelStore implements Store {
     return out
   }
 
-  async readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {
-    const out: Op[] = []
-    const lt = prefixEnd(logKey(origin, 0).subarray(0, 9))
-    // The segment holding fromSeq starts at or before it: seek back to it, then read forward.
-    let start = logKey(origin, fromSeq)
-    for await (const k of this.db.keys({ gte: logKey(origin, 0), lte: start, reverse: true, limit: 1 })) start = k
-    for await (const v of this.db.values({ gte: start, ...(lt ? { lt } : {}) })) {
-      for (const op of decode(segmentEncoding, v).ops) {
-        if (op.seq < fromSeq) continue
-        out.push(op)
-        if (out.length >= limit) return out
-      }
-    }
-    return out
+  readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> {
+    return this.logFiles().read(origin, fromSeq, limit)
   }
 
   async *scanRegisters(): AsyncIterable<readonly [string, Uint8Array]> {
@@ -186,22 +204,18 @@ export class LevelStore implements Store {
   }
 
   async logOrigins(): Promise<NodeId[]> {
-    // A skip scan: one seek per origin, past all of its segments.
-    const out: NodeId[] = []
-    let from: Uint8Array = new Uint8Array([TAG_LOG])
-    const end = new Uint8Array([TAG_LOG + 1])
-    for (;;) {
-      let next: Uint8Array | undefined
-      for await (const k of this.db.keys({ gte: from, lt: end, limit: 1 })) next = k
-      if (next === undefined) return out
-      out.push(decode(nodeIdEncoding, next.subarray(1, 9)))
-      const after = prefixEnd(next.subarray(0, 9))
-      if (after === undefined) return out
-      from = after
-    }
+    return this.logFiles().origins()
   }
 
   async write(batch: StoreWrite, opts: { sync: boolean }): Promise<void> {
+    // The log first, always: LevelDB's part (a checkpoint's states, a commit's document chunks,
+    // the marker) is only ever behind what the log holds, never ahead of it (DESIGN §3b, C4).
+    if (batch.log.length > 0) {
+      await this.logFiles().append(batch.log, opts.sync)
+      if (batch.docs.length > 0) this.failpoints.hit('after-log-before-chunks')
+    }
+    // A commit of register writes only touches no LevelDB at all.
+    if (!touchesLevel(batch)) return
     // The chained form: each put goes straight to the native batch. The array form normalises
     // every operation in JS first and cost a quarter of a durable PUT's CPU (benchmarks profile).
     const b = this.db.batch()
@@ -211,6 +225,7 @@ export class LevelStore implements Store {
       await b.close()
       throw err
     }
+    if (b.length === 0) { await b.close(); return }
     try {
       await b.write({ sync: opts.sync })
     } catch (err) {
@@ -229,10 +244,6 @@ export class LevelStore implements Store {
         for (let i = 0; i < d.dropChunks; i++) b.del(chunkKey(d.key, i))
       }
     }
-    for (const run of toSegments(batch.log)) {
-      const first = run[0]!
-      b.put(logKey(first.origin, first.seq), encode(segmentEncoding, { last: run[run.length - 1]!.seq, ops: run }))
-    }
     if (batch.meta !== undefined) b.put(META_KEY, encode(metaEncoding, batch.meta))
   }
 
@@ -247,4 +258,11 @@ function diskFull(err: unknown): SwarmError | undefined {
   const e = err as { code?: unknown; message?: unknown }
   if (e.code !== 'LEVEL_IO_ERROR' || typeof e.message !== 'string' || !e.message.includes('No space left on device')) return undefined
   return SwarmError.storageFull(e.message)
+}
+
+/** Whether a store write has anything for LevelDB: states (decoded or encoded), documents or the marker. */
+function touchesLevel(w: StoreWrite): boolean {
+  if (w.meta !== undefined || w.docs.length > 0 || (w.encodedRegisters?.length ?? 0) > 0) return true
+  // An iterable that is not an array (the dirty states of a checkpoint-style commit) may hold some: filled to see.
+  return !Array.isArray(w.registers) || w.registers.length > 0
 }

@@ -13,6 +13,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['store', 'layout', 'log-segment', 'lru', 'encoded-cache', 'failpoints', 'digest', 'dot-waiters', 'preconditions', 'tombstones'],
   // Public types, the marker's encoding, document entries, the materialised key states, listing.
   ['types', 'meta', 'doc-entry', 'key-states', 'listing'],
+  // The log files: a record's framing and the per-origin index; the file set; moving a LevelDB log into it.
+  ['log-record', 'log-index'],
+  ['log-files'],
+  ['log-migration'],
   // Store implementations; jobs (requests to the writer); the documents as reads see them.
   ['level-store', 'memory-store', 'jobs', 'documents'],
   // A batch, the queue, checkpoints, replay.

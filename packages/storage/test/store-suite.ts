@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeEach, afterEach } from 'vitest'
-import type { NodeId, Op, RegisterState } from '@swarmkv/core'
+import { encode, registerStateEncoding, type NodeId, type Op, type RegisterState } from '@swarmkv/core'
 import type { Store } from '@swarmkv/storage'
 
 const A = '00000000000000aa' as NodeId
@@ -140,6 +140,22 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; reo
       expect(left.filter((s) => s > 2 * n - 3)).toEqual([2 * n - 2, 2 * n - 1, 2 * n])
       expect(Math.min(...left)).toBeGreaterThanOrEqual(2 * n - 3)
       expect((await store.readLog(B, 1, 10)).map((o) => o.seq)).toEqual([1])
+    })
+
+    it('stores each part of a write on its own: encoded states, decoded states, the log alone', async () => {
+      const o1 = op(A, 1, 'k1')
+      const o2 = op(A, 2, 'k2')
+      await store.write({ registers: [], encodedRegisters: [['k1', encode(registerStateEncoding, state(o1))]], docs: [], log: [] }, { sync: false })
+      await store.write({ registers: new Map([['k2', state(o2)]]), docs: [], log: [] }, { sync: false })
+      await store.write({ registers: [], docs: [], log: [o1, o2] }, { sync: true })
+      expect(await store.getRegisters(['k1', 'k2'])).toEqual([state(o1), state(o2)])
+      expect(await store.readLog(A, 1, 10)).toEqual([o1, o2])
+      if (reopen === undefined) return
+      await store.close()
+      store = await reopen()
+      await store.open()
+      expect(await store.getRegisters(['k1', 'k2'])).toEqual([state(o1), state(o2)])
+      expect(await store.readLog(A, 1, 10)).toEqual([o1, o2])
     })
 
     it('survives a reopen', async () => {
