@@ -22,6 +22,20 @@ export function httpWrite(url: string, method: 'PUT' | 'DELETE', key: string, va
   })
 }
 
+/** One merge patch of a document; resolves true when it was acknowledged. */
+export function httpPatchDoc(url: string, key: string, patch: Record<string, unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const u = new URL(`/docs/${encodeURIComponent(key)}`, url)
+    const req = request(u, { method: 'PATCH', agent: keepAlive, headers: { 'content-type': 'application/merge-patch+json' } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode === 200 || res.statusCode === 201))
+      res.on('error', () => resolve(false))
+    })
+    req.on('error', () => resolve(false))
+    req.end(JSON.stringify(patch))
+  })
+}
+
 import { Agent } from 'node:http'
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 })
 

@@ -68,11 +68,10 @@ export class LevelStore implements Store {
     // LevelDB first: it creates the directory and takes its LOCK, so no second process opens the log.
     await this.db.open()
     try {
-      const { floor } = await this.readMeta()
       this.log = await LogFiles.open(join(this.path, LOG_DIR), {
-        fileBytes: this.opts.logFileBytes ?? DEFAULT_LOG_FILE_BYTES, failpoints: this.failpoints, problems: this.problems, floor
+        fileBytes: this.opts.logFileBytes ?? DEFAULT_LOG_FILE_BYTES, failpoints: this.failpoints, problems: this.problems
       })
-      await migrateLevelLog(this.db, this.log, floor, this.problems)
+      await migrateLevelLog(this.db, this.log, this.problems)
     } catch (err) {
       await this.log?.close()
       this.log = undefined

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import { mkdir, open as openFile, readFile, readdir, truncate, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { SwarmError, type NodeId, type Op, type Problems, type VersionVector } from '@swarmkv/core'
+import { SwarmError, type NodeId, type Op, type Problems } from '@swarmkv/core'
 import type { Failpoints } from './failpoints.js'
 import { toSegments } from './log-segment.js'
 import { FILE_MAGIC, encodeRecords, parseRecord, recordOps, type RecordInfo } from './log-record.js'
@@ -17,8 +17,6 @@ export interface LogFilesOptions {
   readonly fileBytes: number
   readonly failpoints: Failpoints
   readonly problems: Problems
-  /** The marker's floor: records wholly at or below it are not needed (left by a crash mid-compaction). */
-  readonly floor: VersionVector
 }
 
 interface LogFile {
@@ -210,7 +208,7 @@ export class LogFiles {
     const names = (await readdir(this.dir)).filter((x) => NAME.test(x)).sort()
     for (const [i, name] of names.entries()) await this.loadFile(name, i === names.length - 1)
     const last = names.length === 0 ? undefined : this.files.get(Number(NAME.exec(names[names.length - 1]!)![1]))
-    // Files whose every record is below the floor (a crash between a compaction's checkpoint and its deletes).
+    // A file without records (they were all cut or overlapped) is not kept.
     for (const f of [...this.files.values()]) if (f.live === 0 && f !== last) await this.drop(f)
     if (last === undefined) {
       this.active = await this.create(1)
@@ -261,8 +259,11 @@ export class LogFiles {
     this.files.set(n, file)
   }
 
+  /**
+   * Records below the floor a crash mid-compaction left are indexed too, as LevelDB kept them:
+   * readers skip them, and the next compaction's clear drops them with the rest.
+   */
   private indexAtOpen(file: LogFile, r: RecordInfo): void {
-    if (r.last <= (this.opts.floor[r.origin] ?? 0)) return
     let idx = this.index.get(r.origin)
     if (idx === undefined) this.index.set(r.origin, (idx = new OriginIndex()))
     if (r.first <= idx.lastSeq) {

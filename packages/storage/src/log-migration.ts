@@ -1,5 +1,5 @@
 import type { Level } from 'level'
-import { nodeIdEncoding, decode, type NodeId, type Problems, type VersionVector } from '@swarmkv/core'
+import { nodeIdEncoding, decode, type NodeId, type Problems } from '@swarmkv/core'
 import { TAG_LOG } from './layout.js'
 import { segmentLast } from './log-segment.js'
 import { encodeRawRecord, type RecordInfo } from './log-record.js'
@@ -13,10 +13,10 @@ const MIGRATE_APPEND_BYTES = 1024 * 1024
  * 'l' (origin and first seq in the key, the segment as the value). Open moves those entries
  * into the log files, synced, then deletes them from LevelDB. A crash in between leaves them in
  * both: an entry the files already hold (its first seq at or below what the files hold of its
- * origin) is not appended again, so a second run only finishes the first. Entries wholly below
- * the floor are dropped, not moved. Returns how many entries moved.
+ * origin) is not appended again, so a second run only finishes the first. Returns how many
+ * entries moved.
  */
-export async function migrateLevelLog(db: Level<Uint8Array, Uint8Array>, log: LogFiles, floor: VersionVector, problems: Problems): Promise<number> {
+export async function migrateLevelLog(db: Level<Uint8Array, Uint8Array>, log: LogFiles, problems: Problems): Promise<number> {
   const range = { gte: new Uint8Array([TAG_LOG]), lt: new Uint8Array([TAG_LOG + 1]) }
   let parts: Buffer[] = []
   let records: RecordInfo[] = []
@@ -39,7 +39,7 @@ export async function migrateLevelLog(db: Level<Uint8Array, Uint8Array>, log: Lo
     const first = view.getUint32(9) * 2 ** 32 + view.getUint32(13)
     const last = segmentLast(v)
     if (!held.has(origin)) held.set(origin, log.lastSeq(origin))
-    if (last <= (floor[origin] ?? 0) || first <= held.get(origin)!) continue
+    if (first <= held.get(origin)!) continue
     held.set(origin, last)
     // Each entry was a whole commit's segment of its origin for LevelDB: each is its own append-end.
     const rec = encodeRawRecord(origin, first, v, true)
