@@ -209,10 +209,8 @@ export class LevelStore implements Store {
   async write(batch: StoreWrite, opts: { sync: boolean }): Promise<void> {
     // The log first, always: LevelDB's part (a checkpoint's states, a commit's document chunks,
     // the marker) is only ever behind what the log holds, never ahead of it (DESIGN §3b, C4).
-    if (batch.log.length > 0) {
-      await this.logFiles().append(batch.log, opts.sync)
-      if (batch.docs.length > 0) this.failpoints.hit('after-log-before-chunks')
-    }
+    const appended = batch.log.length > 0 ? await this.logFiles().append(batch.log, opts.sync) : undefined
+    if (appended !== undefined && batch.docs.length > 0) this.failpoints.hit('after-log-before-chunks')
     // A commit of register writes only touches no LevelDB at all.
     if (!touchesLevel(batch)) return
     // The chained form: each put goes straight to the native batch. The array form normalises
@@ -220,14 +218,12 @@ export class LevelStore implements Store {
     const b = this.db.batch()
     try {
       this.fill(b, batch)
-    } catch (err) {
-      await b.close()
-      throw err
-    }
-    if (b.length === 0) { await b.close(); return }
-    try {
+      if (b.length === 0) { await b.close(); return }
       await b.write({ sync: opts.sync })
     } catch (err) {
+      await b.close().catch(noop)
+      // The write fails as a whole: its ops leave the log again before its requests are failed.
+      await appended?.undo()
       throw diskFull(err) ?? err
     }
   }
@@ -253,6 +249,8 @@ export class LevelStore implements Store {
  * nothing (the engine fails exactly its requests) and LevelDB takes writes again once space
  * returns (tried on a full tmpfs), so it is a refusal with its own code, not an internal error.
  */
+function noop(): void {}
+
 function diskFull(err: unknown): SwarmError | undefined {
   const e = err as { code?: unknown; message?: unknown }
   if (e.code !== 'LEVEL_IO_ERROR' || typeof e.message !== 'string' || !e.message.includes('No space left on device')) return undefined

@@ -19,6 +19,12 @@ export interface LogFilesOptions {
   readonly problems: Problems
 }
 
+/** One append that landed. */
+export interface Appended {
+  /** Takes it back (only the last append can be). */
+  undo(): Promise<void>
+}
+
 interface LogFile {
   readonly n: number
   readonly path: string
@@ -48,6 +54,8 @@ export class LogFiles {
   private tail: Promise<void> = Promise.resolve()
   /** An append failed other than on a full disk: the file's state is unknown, no more appends. */
   private broken: unknown
+  /** The last append, while it can be taken back. */
+  private lastAppend: Appended | undefined
 
   private constructor(private readonly dir: string, private readonly opts: LogFilesOptions) {}
 
@@ -75,14 +83,18 @@ export class LogFiles {
   }
 
   /** Appends the ops of one commit: one record per origin run, in one write. */
-  append(ops: readonly Op[], sync: boolean): Promise<void> {
+  append(ops: readonly Op[], sync: boolean): Promise<Appended> {
     return this.appendEncoded(() => encodeRecords(toSegments(ops)), sync)
   }
 
   /** Appends records already encoded (their offsets relative to `bytes`), as one write. */
-  appendEncoded(encode: () => { bytes: Buffer; records: readonly RecordInfo[] }, sync: boolean): Promise<void> {
-    const run = this.tail.then(() => this.appendNow(encode(), sync))
-    this.tail = run.catch(() => undefined)
+  appendEncoded(encode: () => { bytes: Buffer; records: readonly RecordInfo[] }, sync: boolean): Promise<Appended> {
+    return this.serial(() => this.appendNow(encode(), sync))
+  }
+
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(step)
+    this.tail = run.then(noop, noop)
     return run
   }
 
@@ -148,7 +160,7 @@ export class LogFiles {
     this.files.clear()
   }
 
-  private async appendNow(enc: { bytes: Buffer; records: readonly RecordInfo[] }, sync: boolean): Promise<void> {
+  private async appendNow(enc: { bytes: Buffer; records: readonly RecordInfo[] }, sync: boolean): Promise<Appended> {
     if (this.broken !== undefined) throw new Error('the log hit an I/O error earlier and takes no more writes: restart the node', { cause: this.broken })
     if (this.active.size >= this.opts.fileBytes) await this.roll()
     const f = this.active
@@ -170,6 +182,33 @@ export class LogFiles {
       if (idx === undefined) this.index.set(r.origin, (idx = new OriginIndex()))
       idx.push(r.first, r.last, { file: f.n, offset: at + r.offset, length: r.length })
       f.live++
+    }
+    const appended: Appended = { undo: () => this.serial(() => this.undo(appended, f, at, records, sync)) }
+    this.lastAppend = appended
+    return appended
+  }
+
+  /**
+   * Takes the last append back: the store write it was part of failed after it (LevelDB refused
+   * the rest, a full disk), so its requests fail and their seqs are given again; the log must
+   * not keep ops nobody will be told were stored. A crash before this ends leaves them in the
+   * log, unacknowledged, as a crash right after the append does.
+   */
+  private async undo(which: Appended, f: LogFile, at: number, records: readonly RecordInfo[], sync: boolean): Promise<void> {
+    if (this.lastAppend !== which || this.active !== f) {
+      this.broken = new Error('an append to take back is not the last one')
+      throw this.broken
+    }
+    this.lastAppend = undefined
+    for (const r of records) { this.index.get(r.origin)?.pop(); f.live-- }
+    for (const [o, idx] of this.index) if (idx.size === 0) this.index.delete(o)
+    f.size = at
+    try {
+      await truncate(f.path, at)
+      if (sync) await new Promise<void>((resolve, reject) => fs.fdatasync(f.fd, (err) => (err ? reject(err) : resolve())))
+    } catch (err) {
+      this.broken = err
+      throw err
     }
   }
 

@@ -60,6 +60,12 @@ export class OriginIndex {
     return { first: this.first[i]!, last: this.last[i]!, file: this.file[i]!, offset: this.offset[i]!, length: this.length[i]! }
   }
 
+  /** Drops the last record (an append taken back). */
+  pop(): void {
+    if (this.tail > this.head) this.tail--
+    if (this.head === this.tail) this.head = this.tail = 0
+  }
+
   /** Drops the records whose ops are all at or below `seq` (a prefix); returns the file of each. */
   dropThrough(seq: number): number[] {
     const files: number[] = []

@@ -187,6 +187,28 @@ describe('the log files of LevelStore', () => {
     await r.close()
   })
 
+  it('a write whose LevelDB part fails takes its log append back, so the seqs it held can be given again', async () => {
+    const problems = new Problems()
+    const s = await open({ problems })
+    for (let i = 1; i <= 3; i++) await s.write({ registers: [], docs: [], log: [op(A, i, 'k')] }, { sync: true })
+    // LevelDB refuses the document chunk (as on a full disk); the failure is injected at its batch.
+    const db = (s as unknown as { db: { batch: () => unknown } }).db
+    const real = db.batch.bind(db)
+    db.batch = () => ({ put() {}, del() {}, length: 1, write: () => Promise.reject(new Error('no space')), close: () => Promise.resolve() })
+    const chunk = { key: 'd', kind: 'append' as const, index: 0, bytes: new Uint8Array([1]) }
+    await expect(s.write({ registers: [], docs: [chunk], log: [op(A, 4, 'd', 'refused')] }, { sync: true })).rejects.toThrow('no space')
+    db.batch = real
+    expect(seqs(await s.readLog(A, 1, 10))).toEqual([1, 2, 3])
+    await s.write({ registers: [], docs: [chunk], log: [op(A, 4, 'k', 'taken')] }, { sync: true })
+    await s.close()
+    const r = await open({ problems })
+    const back = await r.readLog(A, 1, 10)
+    expect(seqs(back)).toEqual([1, 2, 3, 4])
+    expect(back[3]!.key).toBe('k')
+    expect(problems.snapshot().get('replay')).toBe(0)
+    await r.close()
+  })
+
   it('truncating the last file anywhere loses only whole commits from its end', async () => {
     const s = await open()
     const sizes: number[] = []
