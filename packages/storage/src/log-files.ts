@@ -162,13 +162,17 @@ export class LogFiles {
 
   private async appendNow(enc: { bytes: Buffer; records: readonly RecordInfo[] }, sync: boolean): Promise<Appended> {
     if (this.broken !== undefined) throw new Error('the log hit an I/O error earlier and takes no more writes: restart the node', { cause: this.broken })
-    if (this.active.size >= this.opts.fileBytes) await this.roll()
-    const f = this.active
-    const at = f.size
     const { bytes, records } = enc
-    // A crash test's torn append: half the bytes on disk, then SIGKILL.
-    this.opts.failpoints.hit('torn-log-append', () => fs.writeSync(f.fd, bytes, 0, bytes.length >>> 1, at))
+    let f = this.active
+    let at = f.size
     try {
+      if (f.size >= this.opts.fileBytes) {
+        await this.roll()
+        f = this.active
+        at = f.size
+      }
+      // A crash test's torn append: half the bytes on disk, then SIGKILL.
+      this.opts.failpoints.hit('torn-log-append', () => fs.writeSync(f.fd, bytes, 0, bytes.length >>> 1, at))
       await writeAll(sync ? this.syncFd : f.fd, bytes, at)
     } catch (err) {
       // A full disk wrote part or nothing; the next append writes over it from the same offset.
@@ -225,9 +229,16 @@ export class LogFiles {
     const path = join(this.dir, nameOf(n))
     const { O_RDWR, O_CREAT, O_EXCL, O_WRONLY, O_DSYNC } = fs.constants
     const fd = await openFd(path, O_RDWR | O_CREAT | O_EXCL)
-    await writeAll(fd, FILE_MAGIC, 0)
-    await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())))
-    await syncDir(this.dir)
+    try {
+      await writeAll(fd, FILE_MAGIC, 0)
+      await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())))
+      await syncDir(this.dir)
+    } catch (err) {
+      // Not a log file yet (a full disk): gone again, so the next roll can create it.
+      await closeFd(fd).catch(noop)
+      await unlink(path).catch(noop)
+      throw err
+    }
     const file: LogFile = { n, path, fd, size: FILE_MAGIC.length, live: 0, pins: 0, gone: false }
     this.files.set(n, file)
     if (this.syncFd >= 0) await closeFd(this.syncFd)
