@@ -5,9 +5,11 @@ import type { NodeId, Seq } from '@swarmkv/core'
  *   's' + utf8(key)                     -> register state
  *   'd' + utf8(key)                     -> Automerge document snapshot
  *   'e' + len16 + utf8(key) + n (4 BE)  -> document chunk n (raw change bytes since the snapshot)
- *   'l' + origin (8 bytes) + seq (8 BE) -> op (the replication log, ops of every origin)
  *   'm'                                 -> node meta (seq, applied, floor)
  *   'p' + origin (8 bytes)              -> a cluster member's last known applied vector
+ *   'l' + origin (8 bytes) + seq (8 BE) -> a log segment, in a data dir written before the log
+ *                                          moved to its own files (<db>/oplog/, log-files.ts):
+ *                                          read once, on open, to move it there (log-migration.ts)
  * Tags sort apart, so each kind is one contiguous range.
  */
 export const TAG_REG = 0x73
