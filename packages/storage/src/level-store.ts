@@ -249,8 +249,6 @@ export class LevelStore implements Store {
  * nothing (the engine fails exactly its requests) and LevelDB takes writes again once space
  * returns (tried on a full tmpfs), so it is a refusal with its own code, not an internal error.
  */
-function noop(): void {}
-
 function diskFull(err: unknown): SwarmError | undefined {
   const e = err as { code?: unknown; message?: unknown }
   if (e.code !== 'LEVEL_IO_ERROR' || typeof e.message !== 'string' || !e.message.includes('No space left on device')) return undefined
@@ -263,3 +261,5 @@ function touchesLevel(w: StoreWrite): boolean {
   // An iterable that is not an array (the dirty states of a checkpoint-style commit) may hold some: filled to see.
   return !Array.isArray(w.registers) || w.registers.length > 0
 }
+
+function noop(): void {}
