@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { mkdir, open as openFile, readFile, readdir, truncate, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { SwarmError, type NodeId, type Op, type Problems } from '@swarmkv/core'
 import type { Failpoints } from './failpoints.js'
 import { toSegments } from './log-segment.js'
@@ -254,7 +254,8 @@ export class LogFiles {
   }
 
   private async load(): Promise<void> {
-    await mkdir(this.dir, { recursive: true })
+    // A folder just made is synced into its parent too: a file's sync does not make its folder's name durable.
+    if (await mkdir(this.dir, { recursive: true }) !== undefined) await syncDir(dirname(this.dir))
     const names = (await readdir(this.dir)).filter((x) => NAME.test(x)).sort()
     for (const [i, name] of names.entries()) await this.loadFile(name, i === names.length - 1)
     const last = names.length === 0 ? undefined : this.files.get(Number(NAME.exec(names[names.length - 1]!)![1]))
