@@ -127,7 +127,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const cluster: ClusterView | undefined = replicator
   const app = buildApp({
     engine, nodeId: identity.nodeId, publicKey: identity.keyPair.publicKey.toString('hex'), region: cfg.region, control, cluster, membership,
-    version: VERSION, dataDir: cfg.dataDir, persistControl, problems, scheduler,
+    version: VERSION, dataDir: cfg.dataDir, logFiles: () => store.logStats, persistControl, problems, scheduler,
     get httpUrl() { return url }
   }, { loggerInstance: log, logRequests: cfg.logRequests === true, tokens: cfg.tokens, tls: cfg.tls, ...(cfg.corsOrigins !== undefined ? { corsOrigins: cfg.corsOrigins } : {}) })
   await app.listen({ host: cfg.httpHost, port: cfg.httpPort })

@@ -114,6 +114,8 @@ export interface ServerDeps {
   readonly membership: MembershipView
   /** This build's version (package.json), shown by /health, /cluster and swarmkv_build_info. Default '0.0.0'. */
   readonly version?: string
+  /** The replication log's files (LevelStore.logStats), which /metrics shows. Default: none shown. */
+  readonly logFiles?: () => { readonly files: number; readonly records: number; readonly indexBytes: number }
   /** The data directory, whose free space /metrics shows. Default: none shown. */
   readonly dataDir?: string
   /** Keeps a role or read-only change for the next start (the CLI writes it to the data dir). */

@@ -18,7 +18,7 @@ export async function makeNode(opts: ServerOptions = {}) {
   const control: NodeControl = { role: 'master', readOnly: false }
   // A node alone, as `swarmkv start` without a secret runs it.
   const membership = new Membership({ engine, alone: true })
-  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control, dataDir: dir, version: '0.0.0-test', membership }, opts)
+  const app = buildApp({ engine, nodeId: NODE, region: 'test', httpUrl: 'http://127.0.0.1:0', control, dataDir: dir, logFiles: () => store.logStats, version: '0.0.0-test', membership }, opts)
   await app.ready()
   return {
     app, engine, control, dir,

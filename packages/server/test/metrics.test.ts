@@ -65,6 +65,10 @@ describe('/metrics', () => {
     expect(metric(text, 'swarmkv_role{role="master"}')).toBe(1)
     expect(metric(text, 'swarmkv_read_only')).toBe(0)
     expect(metric(text, 'swarmkv_log_ops')).toBe(2)
+    // One commit: one file, one record (both writes are of this node, one run).
+    expect(metric(text, 'swarmkv_log_files')).toBe(1)
+    expect(metric(text, 'swarmkv_log_records')).toBe(1)
+    expect(metric(text, 'swarmkv_log_index_bytes')).toBeGreaterThan(0)
     expect(metric(text, 'swarmkv_data_dir_free_bytes')).toBeGreaterThan(0)
     expect(metric(text, 'swarmkv_data_dir_size_bytes')).toBeGreaterThanOrEqual(metric(text, 'swarmkv_data_dir_free_bytes'))
     expect(text).toMatch(/^process_cpu_seconds_total /m)

@@ -54,7 +54,7 @@ export class NodeMetrics {
       buckets: COMMIT_BUCKETS, registers
     })
     const fsync = new Histogram({
-      name: 'swarmkv_fsync_duration_seconds', help: 'Synced store writes of a commit (LevelDB write batch and its fsync, one call); none with --fsync off.',
+      name: 'swarmkv_fsync_duration_seconds', help: 'Synced store writes of a commit (its log append through O_DSYNC, plus the LevelDB batch of a commit with documents); none with --fsync off.',
       buckets: COMMIT_BUCKETS, registers
     })
     const batch = new Histogram({ name: 'swarmkv_commit_ops', help: 'Ops per commit (local and replicated): how well writes share a commit.', buckets: BATCH_BUCKETS, registers })
@@ -84,6 +84,12 @@ export class NodeMetrics {
       for (const [o, have] of Object.entries(engine.applied)) n += have - (engine.floor[o as keyof typeof engine.floor] ?? 0)
       return n
     })
+    const logFiles = deps.logFiles
+    if (logFiles !== undefined) {
+      gauge('swarmkv_log_files', 'Files of the replication log on disk (db/oplog/, the one being appended to included); compaction deletes a file once nothing in it is needed.', () => logFiles().files)
+      gauge('swarmkv_log_records', 'Records (one per origin run per commit) the log files hold and index.', () => logFiles().records)
+      gauge('swarmkv_log_index_bytes', 'Bytes of memory the index of the log files takes, about (28 B a record).', () => logFiles().indexBytes)
+    }
     gauge('swarmkv_log_floor_ops', 'Ops dropped from the log by compaction so far (the floor), all origins.', () => Object.values(engine.floor).reduce((a, b) => a + b, 0))
 
     new Gauge({ name: 'swarmkv_build_info', help: 'This build: 1, labelled with its version.', labelNames: ['version'], registers }).set({ version: deps.version ?? '0.0.0' }, 1)
