@@ -212,13 +212,13 @@ export class LevelStore implements Store {
     const appended = batch.log.length > 0 ? await this.logFiles().append(batch.log, opts.sync) : undefined
     if (appended !== undefined && batch.docs.length > 0) this.failpoints.hit('after-log-before-chunks')
     // A commit of register writes only touches no LevelDB at all.
-    if (!touchesLevel(batch)) return
+    if (!touchesLevel(batch)) { appended?.publish(); return }
     // The chained form: each put goes straight to the native batch. The array form normalises
     // every operation in JS first and cost a quarter of a durable PUT's CPU (benchmarks profile).
     const b = this.db.batch()
     try {
       this.fill(b, batch)
-      if (b.length === 0) { await b.close(); return }
+      if (b.length === 0) { await b.close(); appended?.publish(); return }
       await b.write({ sync: opts.sync })
     } catch (err) {
       await b.close().catch(noop)
@@ -226,6 +226,7 @@ export class LevelStore implements Store {
       await appended?.undo()
       throw diskFull(err) ?? err
     }
+    appended?.publish()
   }
 
   private fill(b: ReturnType<Level<Uint8Array, Uint8Array>['batch']>, batch: StoreWrite): void {

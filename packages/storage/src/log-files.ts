@@ -21,7 +21,13 @@ export interface LogFilesOptions {
 
 /** One append that landed. */
 export interface Appended {
-  /** Takes it back (only the last append can be). */
+  /**
+   * Makes its records readable (readLog, replay is from the files): once the rest of the store
+   * write landed. Until then a peer catching up from the log cannot be sent ops that `undo` may
+   * still take back and whose seqs would then name other ops.
+   */
+  publish(): void
+  /** Takes it back (only the last append can be, and only before it is published). */
   undo(): Promise<void>
 }
 
@@ -61,7 +67,13 @@ export class LogFiles {
 
   static async open(dir: string, opts: LogFilesOptions): Promise<LogFiles> {
     const log = new LogFiles(dir, opts)
-    await log.load()
+    try {
+      await log.load()
+    } catch (err) {
+      // A damaged file stops the open: the files already opened are closed, not leaked.
+      for (const f of log.files.values()) if (f.fd >= 0) await closeFd(f.fd).catch(noop)
+      throw err
+    }
     return log
   }
 
@@ -155,7 +167,11 @@ export class LogFiles {
 
   async close(): Promise<void> {
     await this.tail
-    for (const f of this.files.values()) if (f.pins === 0) await closeFd(f.fd)
+    // A file a read still holds is closed by that read when it ends.
+    for (const f of this.files.values()) {
+      f.gone = true
+      if (f.pins === 0) await closeFd(f.fd)
+    }
     if (this.syncFd >= 0) await closeFd(this.syncFd)
     this.files.clear()
   }
@@ -181,13 +197,21 @@ export class LogFiles {
       throw err
     }
     f.size = at + bytes.length
-    for (const r of records) {
-      let idx = this.index.get(r.origin)
-      if (idx === undefined) this.index.set(r.origin, (idx = new OriginIndex()))
-      idx.push(r.first, r.last, { file: f.n, offset: at + r.offset, length: r.length })
-      f.live++
+    // Counted live now (a roll must not drop the file), indexed on publish.
+    f.live += records.length
+    let published = false
+    const appended: Appended = {
+      publish: () => {
+        if (published) return
+        published = true
+        for (const r of records) {
+          let idx = this.index.get(r.origin)
+          if (idx === undefined) this.index.set(r.origin, (idx = new OriginIndex()))
+          idx.push(r.first, r.last, { file: f.n, offset: at + r.offset, length: r.length })
+        }
+      },
+      undo: () => published ? Promise.reject(new Error('a published append cannot be taken back')) : this.serial(() => this.undo(appended, f, at, records, sync))
     }
-    const appended: Appended = { undo: () => this.serial(() => this.undo(appended, f, at, records, sync)) }
     this.lastAppend = appended
     return appended
   }
@@ -204,8 +228,8 @@ export class LogFiles {
       throw this.broken
     }
     this.lastAppend = undefined
-    for (const r of records) { this.index.get(r.origin)?.pop(); f.live-- }
-    for (const [o, idx] of this.index) if (idx.size === 0) this.index.delete(o)
+    // Never published: nothing to take out of the index.
+    f.live -= records.length
     f.size = at
     try {
       await truncate(f.path, at)
@@ -219,8 +243,11 @@ export class LogFiles {
   /** A new active file, durable (its magic synced, and its name, by a sync of the directory) before it takes a record. */
   private async roll(): Promise<void> {
     const old = this.active
-    // Bytes a failed append left past the last whole record go: only the last file may have a torn tail.
+    // Bytes a failed append left past the last whole record go: only the last file may have a torn
+    // tail. The cut is synced: after a power loss the old file is no longer the last one, and an
+    // older file ending mid-record refuses the open.
     await truncate(old.path, old.size)
+    await new Promise<void>((resolve, reject) => fs.fdatasync(old.fd, (err) => (err ? reject(err) : resolve())))
     this.active = await this.create(old.n + 1)
     if (old.live === 0) await this.drop(old)
   }
@@ -247,6 +274,9 @@ export class LogFiles {
   }
 
   private async drop(f: LogFile): Promise<void> {
+    // A roll and a compaction's clear may both find a file empty: its descriptor is closed once
+    // (a second close could close a descriptor the number was given to since).
+    if (f.gone) return
     this.files.delete(f.n)
     f.gone = true
     if (f.pins === 0) await closeFd(f.fd)
@@ -254,8 +284,11 @@ export class LogFiles {
   }
 
   private async load(): Promise<void> {
-    // A folder just made is synced into its parent too: a file's sync does not make its folder's name durable.
-    if (await mkdir(this.dir, { recursive: true }) !== undefined) await syncDir(dirname(this.dir))
+    // The folder is synced into its parent, and its own entries once loaded, on every open: a
+    // file's sync does not make its name durable, and a crash may have come between a create and
+    // the directory's sync (or a mkdir and its parent's).
+    await mkdir(this.dir, { recursive: true })
+    await syncDir(dirname(this.dir))
     const names = (await readdir(this.dir)).filter((x) => NAME.test(x)).sort()
     for (const [i, name] of names.entries()) await this.loadFile(name, i === names.length - 1)
     const last = names.length === 0 ? undefined : this.files.get(Number(NAME.exec(names[names.length - 1]!)![1]))
@@ -266,6 +299,7 @@ export class LogFiles {
     } else {
       this.active = last
       this.syncFd = await openFd(last.path, fs.constants.O_WRONLY | fs.constants.O_DSYNC)
+      await syncDir(this.dir)
     }
   }
 
@@ -275,6 +309,7 @@ export class LogFiles {
     const buf = await readFile(path)
     let good = FILE_MAGIC.length
     let why: string | undefined
+    let cut = false
     if (buf.length < FILE_MAGIC.length || !buf.subarray(0, FILE_MAGIC.length).equals(FILE_MAGIC)) {
       // Created, then a crash before its magic was synced: only the last file, and only a prefix of the magic.
       if (!isLast || !FILE_MAGIC.subarray(0, buf.length).equals(buf.subarray(0, FILE_MAGIC.length))) throw damaged(path, 0, 'not a log file (its first bytes are not the magic)')
@@ -302,11 +337,14 @@ export class LogFiles {
     if (why !== undefined && buf.length > good) {
       if (!isLast) throw damaged(path, good, why)
       await truncate(path, good)
+      cut = true
       this.opts.problems.report('replay', new Error(`log file ${path}: ${why} at byte ${good}; cut ${buf.length - good} bytes`),
-        'the log ended in a torn append (the node stopped while writing it): cut back to the last whole commit, which was never acknowledged')
+        'the log ended in a torn append (the node stopped while writing it): cut back to the last whole commit. A torn append was never acknowledged (a synced append is acknowledged once whole); damage inside the file, not at its end, would cut acknowledged commits too (DESIGN §3b)')
     }
     file.size = good
     ;(file as { fd: number }).fd = await openFd(path, isLast ? fs.constants.O_RDWR : fs.constants.O_RDONLY)
+    // The cut is synced, so a later roll does not leave an older file ending mid-record.
+    if (cut) await new Promise<void>((resolve, reject) => fs.fdatasync(file.fd, (err) => (err ? reject(err) : resolve())))
     this.files.set(n, file)
   }
 

@@ -29,7 +29,7 @@ export async function migrateLevelLog(db: Level<Uint8Array, Uint8Array>, log: Lo
     parts = []
     records = []
     bytes = 0
-    await log.appendEncoded(() => chunk, true)
+    ;(await log.appendEncoded(() => chunk, true)).publish()
   }
   const held = new Map<NodeId, number>()
   for await (const [k, v] of db.iterator(range)) {

@@ -209,6 +209,61 @@ describe('the log files of LevelStore', () => {
     await r.close()
   })
 
+  it('a commit\'s ops are not readable until its LevelDB part landed: a peer is never sent ops the log may take back', async () => {
+    const s = await open()
+    for (let i = 1; i <= 3; i++) await s.write({ registers: [], docs: [], log: [op(A, i, 'k')] }, { sync: true })
+    const db = (s as unknown as { db: { batch: () => unknown } }).db
+    const real = db.batch.bind(db)
+    let reached!: () => void
+    const atBatch = new Promise<void>((r) => { reached = r })
+    let finish!: (err?: Error) => void
+    db.batch = () => ({
+      put() {}, del() {}, length: 1, close: () => Promise.resolve(),
+      write: () => { reached(); return new Promise<void>((resolve, reject) => { finish = (err) => (err ? reject(err) : resolve()) }) }
+    })
+    const chunk = { key: 'd', kind: 'append' as const, index: 0, bytes: new Uint8Array([1]) }
+    const refused = s.write({ registers: [], docs: [chunk], log: [op(A, 4, 'd', 'refused')] }, { sync: true })
+    await atBatch
+    // Appended to the file, LevelDB's part in flight: the log does not show op 4 yet.
+    expect(seqs(await s.readLog(A, 1, 10))).toEqual([1, 2, 3])
+    finish(new Error('no space'))
+    await expect(refused).rejects.toThrow('no space')
+    expect(seqs(await s.readLog(A, 1, 10))).toEqual([1, 2, 3])
+    // The same seq, another op: readable once its LevelDB part landed.
+    const atBatch2 = new Promise<void>((r) => { reached = r })
+    const taken = s.write({ registers: [], docs: [chunk], log: [op(A, 4, 'k', 'taken')] }, { sync: true })
+    await atBatch2
+    expect(seqs(await s.readLog(A, 1, 10))).toEqual([1, 2, 3])
+    finish()
+    await taken
+    db.batch = real
+    const back = await s.readLog(A, 1, 10)
+    expect(seqs(back)).toEqual([1, 2, 3, 4])
+    expect(back[3]!.key).toBe('k')
+    await s.close()
+  })
+
+  it('a compaction clearing files while a commit rolls to a new one deletes each file once and goes on', async () => {
+    // Every append rolls (files of 256 B). A clear of everything deletes the files one by one;
+    // the commit beside it rolls meanwhile and finds the file it leaves (cleared too) empty.
+    const s = await open({ logFileBytes: 256 })
+    let seq = 0
+    // Enough files that the clear's deletes outlast the roll (its syncs): 200 of them a round.
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 200; i++) await s.write({ registers: [], docs: [], log: [op(A, ++seq, 'k')] }, { sync: false })
+      const to = seq
+      await Promise.all([s.clearLog(A, 1, to), s.write({ registers: [], docs: [], log: [op(A, ++seq, 'k')] }, { sync: round % 2 === 0 })])
+    }
+    // Everything but the last commit was cleared, and its files deleted: one record per file here.
+    expect(seqs(await s.readLog(A, 1, 1000))).toEqual([seq])
+    expect((await logFiles()).length).toBeLessThanOrEqual(2)
+    await s.write({ registers: [], docs: [], log: [op(A, ++seq, 'k')] }, { sync: true })
+    await s.close()
+    const r = await open({ logFileBytes: 256 })
+    expect(seqs(await r.readLog(A, seq, 10))).toEqual([seq])
+    await r.close()
+  })
+
   it('truncating the last file anywhere loses only whole commits from its end', async () => {
     const s = await open()
     const sizes: number[] = []
