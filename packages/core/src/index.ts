@@ -28,3 +28,4 @@ export {
 } from './doc.js'
 export type { Logger } from './problems.js'
 export { silentLogger, Problems, PROBLEM_PLACES } from './problems.js'
+export { seededRandom } from './seeded-random.js'

@@ -26,4 +26,6 @@ export type { HyperswarmTransportOptions } from './hyperswarm-transport.js'
 export { HyperswarmTransport, startBootstrap } from './hyperswarm-transport.js'
 export type { MemoryNetworkOptions } from './memory-transport.js'
 export { MemoryNetwork, MemoryTransport } from './memory-transport.js'
-export { SimScheduler, seededRandom, settle } from './sim-scheduler.js'
+export { SimScheduler, settle } from './sim-scheduler.js'
+// The simulation's PRNG lives in core now; kept here for the fault workload and the simulation tests.
+export { seededRandom } from '@swarmkv/core'

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { Duplex } from 'streamx'
 import type { FramedConnection, Transport } from './connection.js'
-import { SimScheduler, seededRandom } from './sim-scheduler.js'
+import { seededRandom } from '@swarmkv/core'
+import { SimScheduler } from './sim-scheduler.js'
 
 export interface MemoryNetworkOptions {
   readonly seed: number

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { seededRandom as rng } from '@swarmkv/core'
 import { EncodedStateCache } from '../src/encoded-cache.js'
-
-/** A small deterministic PRNG (mulberry32), so a failure replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 const RECORD_HEADER = 6
 
