@@ -212,21 +212,31 @@ export class LevelStore implements Store {
     const appended = batch.log.length > 0 ? await this.logFiles().append(batch.log, opts.sync) : undefined
     if (appended !== undefined && batch.docs.length > 0) this.failpoints.hit('after-log-before-chunks')
     // A commit of register writes only touches no LevelDB at all.
-    if (!touchesLevel(batch)) { appended?.publish(); return }
+    if (touchesLevel(batch)) {
+      try {
+        await this.writeLevel(batch, opts.sync)
+      } catch (err) {
+        // The write fails as a whole: its ops leave the log again before its requests are failed.
+        await appended?.undo()
+        throw diskFull(err) ?? err
+      }
+    }
+    // Readable (readLog, peers) only now: an append taken back above was never shown.
+    appended?.publish()
+  }
+
+  private async writeLevel(batch: StoreWrite, sync: boolean): Promise<void> {
     // The chained form: each put goes straight to the native batch. The array form normalises
     // every operation in JS first and cost a quarter of a durable PUT's CPU (benchmarks profile).
     const b = this.db.batch()
     try {
       this.fill(b, batch)
-      if (b.length === 0) { await b.close(); appended?.publish(); return }
-      await b.write({ sync: opts.sync })
+      if (b.length === 0) { await b.close(); return }
+      await b.write({ sync })
     } catch (err) {
       await b.close().catch(noop)
-      // The write fails as a whole: its ops leave the log again before its requests are failed.
-      await appended?.undo()
-      throw diskFull(err) ?? err
+      throw err
     }
-    appended?.publish()
   }
 
   private fill(b: ReturnType<Level<Uint8Array, Uint8Array>['batch']>, batch: StoreWrite): void {
