@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { delay, foregroundScheduler, type Scheduler } from '@swarmkv/core'
+import { delay, foregroundScheduler, realScheduler, type Scheduler } from '@swarmkv/core'
 import { startBootstrap } from '@swarmkv/replication'
 import { parse, str, int } from './args.js'
 import { untilSignal } from './start.js'
 import { nodeLaunchOf } from '@swarmkv/core/node-launch'
+import { describeExit, isCleanExit, stopAll, supervise, type ChildExit, type Supervised } from './supervise.js'
 
 export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 masters and 1 replica on 127.0.0.1
 
@@ -18,6 +19,7 @@ export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 maste
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../bin/swarmkv.js')
 const READY_TIMEOUT_MS = 60_000
+const DEV_STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /** Polls each node's /cluster until every one sees the others connected; false on timeout or stop. */
 async function untilConnected(urls: readonly string[], stopped: () => boolean, timeoutMs: number, scheduler: Scheduler): Promise<boolean> {
@@ -60,36 +62,46 @@ export async function devCommand(argv: string[]): Promise<number> {
     { name: 'master-2', role: 'master', port: base + 2 },
     { name: 'replica-1', role: 'replica', port: base + 3 }
   ]
-  const children: ChildProcess[] = []
+  const children: Supervised[] = []
   const launch = nodeLaunchOf(BIN)
   for (const [i, n] of nodes.entries()) {
     const child = spawn(process.execPath, [
       ...launch.flags, BIN, 'start', '--role', n.role, '--http', `127.0.0.1:${n.port}`, '--data', join(data, n.name),
       '--cluster', 'dev', '--secret', secret, '--region', 'local', '--bootstrap', `127.0.0.1:${bootstrap.port}`,
       '--dht-port', String(base + 101 + i), '--fsync', str(v.fsync, 'batch')
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...launch.env } })
+    // A process group of its own (detached), so a Ctrl-C in the terminal reaches dev alone and each
+    // node gets one signal, dev's SIGTERM: a node that had the terminal's SIGINT too was killed by
+    // that SIGTERM in the middle of its close (a second signal ends a stopping node at once).
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...launch.env }, detached: true })
     const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l !== '').map((l) => `[${n.name}] ${l}\n`).join('')
     child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)))
     child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)))
-    children.push(child)
+    children.push(supervise(n.name, child))
   }
   process.stdout.write([
     '',
     'swarmkv dev cluster',
-    ...nodes.map((n) => `  ${n.name.padEnd(10)} http://127.0.0.1:${n.port}`),
+    ...nodes.map((n, i) => `  ${n.name.padEnd(10)} http://127.0.0.1:${n.port}  (pid ${children[i]?.child.pid ?? '?'})`),
     `  bootstrap  127.0.0.1:${bootstrap.port} (udp)`,
     `  data       ${data}`,
     '',
     'Starting… Ctrl-C stops the cluster.',
     ''
   ].join('\n'))
+  // Out of the terminal's process group, the nodes would outlive a dev that crashed: not so.
+  process.once('exit', () => { for (const c of children) if (c.running()) c.child.kill('SIGTERM') })
+  // Dev stops on a signal (SIGHUP too: the nodes are out of the terminal's reach), or when a node
+  // ends before it was asked to: that is a death, reported at once and fatal to dev.
   let stopped = false
-  const exited = new Promise<void>((r) => children.forEach((c) => c.on('exit', (code) => {
-    if (code !== 0 && code !== null) process.stderr.write(`a node exited with code ${code}\n`)
-    r()
-  })))
-  void exited.then(() => { stopped = true })
-  const signalled = untilSignal().then(() => { stopped = true })
+  const noSignal = new AbortController()
+  const exitCode = Promise.race([
+    untilSignal(noSignal.signal, DEV_STOP_SIGNALS).then(() => undefined),
+    Promise.race(children.map((c) => c.ended))
+  ]).then((died) => {
+    stopped = true
+    noSignal.abort()
+    return shutDown(children, died, () => bootstrap.stop())
+  })
   // The tour's first commands need every node listening and connected to the other two.
   // The composition root picks the clock; a poll that may be all this process does keeps it alive.
   const scheduler = foregroundScheduler
@@ -106,9 +118,21 @@ export async function devCommand(argv: string[]): Promise<number> {
   } else if (!stopped) {
     process.stdout.write(`\nthe nodes are not all connected after ${READY_TIMEOUT_MS / 1000} s; they keep trying (see GET /cluster on each)\n`)
   }
-  await Promise.race([signalled, exited])
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
-  await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.on('exit', r)))))
-  await bootstrap.stop()
-  return 0
+  return await exitCode
+}
+
+/**
+ * Stops every node still up and then the bootstrap; resolves with dev's exit code: 0 when no node
+ * died (`died`) and every one closed cleanly, else 1. Called in the same tick as the first signal's
+ * listeners come off, so a second signal always finds the one that kills the nodes still stopping.
+ */
+async function shutDown(children: readonly Supervised[], died: ChildExit | undefined, stopBootstrap: () => Promise<void>): Promise<number> {
+  if (died !== undefined) process.stderr.write(`swarmkv dev: ${describeExit(died)}; stopping the other nodes\n`)
+  const noForce = new AbortController()
+  const force = untilSignal(noForce.signal, DEV_STOP_SIGNALS)
+  const exits = await stopAll(children, realScheduler, (name) => process.stderr.write(`swarmkv dev: killing ${name}, which has not stopped\n`), { force })
+  noForce.abort()
+  for (const e of exits) if (e !== died && !isCleanExit(e)) process.stderr.write(`swarmkv dev: ${describeExit(e)}\n`)
+  await stopBootstrap()
+  return died === undefined && exits.every(isCleanExit) ? 0 : 1
 }

@@ -124,15 +124,26 @@ function blockList(v: string | boolean | undefined): string[] {
   return ids
 }
 
-/** Resolves on SIGINT or SIGTERM. */
-export function untilSignal(): Promise<void> {
+/** The signals that ask a process to stop: Ctrl-C, a supervisor's stop, and a closed terminal. */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
+
+/**
+ * Resolves with the first of `signals` to arrive, or with undefined once `cancel` aborts. Either
+ * way the listeners come off: while one is on, Node does not end the process on that signal, so a
+ * listener left behind would swallow the next Ctrl-C.
+ */
+export function untilSignal(
+  cancel?: AbortSignal, signals: readonly StopSignal[] = ['SIGINT', 'SIGTERM']
+): Promise<StopSignal | undefined> {
   return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      resolve()
+    if (cancel?.aborted === true) { resolve(undefined); return }
+    const done = (signal?: StopSignal) => {
+      for (const s of signals) process.off(s, done)
+      cancel?.removeEventListener('abort', aborted)
+      resolve(signal)
     }
-    process.on('SIGINT', done)
-    process.on('SIGTERM', done)
+    const aborted = () => done()
+    for (const s of signals) process.on(s, done)
+    cancel?.addEventListener('abort', aborted)
   })
 }
