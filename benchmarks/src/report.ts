@@ -31,14 +31,19 @@ function generator(e: Entry): string {
   return `${e.tool ?? 'autocannon'} ${fmt(cpu)} %${flag}`
 }
 
+/** A latency cell: the figure, or "not measured" where the tool could not time requests (never a 0 it made up). */
+const latencyCells = (e: Entry): string[] => {
+  const lat = e.latencyMs
+  return e.latencyNotMeasured !== undefined ? ['not measured', 'not measured', 'not measured'] : [ms(lat?.p50), ms(lat?.p90), ms(lat?.p99)]
+}
+
 function loadRow(e: Entry, vs?: Entry): string[] {
   const p = e.settings?.pipelining ?? 1
-  const lat = e.latencyMs
   return [
     (e.title ?? e.id) + (p > 1 ? ` (pipelining ${p})` : ''),
     e.system ?? '',
     fmt(e.reqPerSec),
-    ms(lat?.p50), ms(lat?.p90), ms(lat?.p99),
+    ...latencyCells(e),
     fmt((e.errors ?? 0) + (e.non2xx ?? 0)),
     pct(e.serverCpuPct),
     fin(e.serverUsPerReq) ? fmt(e.serverUsPerReq) : '-',
@@ -66,6 +71,7 @@ function singleSection(result: Result): string[] {
     }
   }
   const tools = [...new Set(ok.map((e) => e.tool))].join(', ')
+  const notMeasured = [...new Set(ok.flatMap((e) => (e.latencyNotMeasured !== undefined ? [e.latencyNotMeasured] : [])))]
   return [
     '## Single node, durable (fsync batch) vs the bare Fastify + Map ceiling',
     '',
@@ -75,7 +81,9 @@ function singleSection(result: Result): string[] {
       'The baseline is Fastify 5 with the same routes and body handling, a Map instead of merge + LevelDB, in its own process like a swarmkv node.',
     '',
     table(LOAD_HEAD, rows),
-    ''
+    '',
+    ...notMeasured.map((why) => `Latency ${why}.`),
+    ...(notMeasured.length > 0 ? [''] : [])
   ]
 }
 

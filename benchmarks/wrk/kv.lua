@@ -39,7 +39,8 @@ function request()
   return table.concat(r)
 end
 
--- One JSON line the runner parses; latencies in microseconds.
+-- One JSON line the runner parses; latencies in microseconds. With PIPELINE > 1 the runner drops
+-- them: wrk times batches and its correction skews them (src/lib/wrk.ts WRK_PIPELINED_LATENCY).
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

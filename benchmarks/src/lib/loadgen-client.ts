@@ -80,6 +80,7 @@ export function combine(results: LoadResult[]): LoadResult {
   if (results.length === 1) return first
   const requests = results.reduce((a, r) => a + r.requests, 0)
   const weighted = (f: (r: LoadResult) => number): number => results.reduce((a, r) => a + f(r) * r.requests, 0) / Math.max(1, requests)
+  const notMeasured = results.find((r) => r.latencyNotMeasured !== undefined)?.latencyNotMeasured
   return {
     requests,
     durationS: Math.max(...results.map((r) => r.durationS)),
@@ -93,6 +94,7 @@ export function combine(results: LoadResult[]): LoadResult {
       mean: weighted((r) => r.latencyMs.mean),
       max: Math.max(...results.map((r) => r.latencyMs.max))
     },
+    ...(notMeasured !== undefined ? { latencyNotMeasured: notMeasured } : {}),
     errors: results.reduce((a, r) => a + r.errors, 0),
     timeouts: results.reduce((a, r) => a + r.timeouts, 0),
     non2xx: results.reduce((a, r) => a + r.non2xx, 0),

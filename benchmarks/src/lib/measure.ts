@@ -72,6 +72,7 @@ function sumServer(xs: ServerFigures[]): ServerFigures {
 export interface Aggregate {
   reqPerSec: number
   latencyMs: Latency
+  latencyNotMeasured?: string
   errors: number
   non2xx: number
   requests: number
@@ -97,6 +98,7 @@ export function aggregate(runs: Run[]): Aggregate {
   return {
     reqPerSec: round(median(runs.map((r) => r.reqPerSec)), 1),
     latencyMs: roundAll(mid.latencyMs),
+    ...(mid.latencyNotMeasured !== undefined ? { latencyNotMeasured: mid.latencyNotMeasured } : {}),
     errors: runs.reduce((a, r) => a + r.errors + r.timeouts, 0),
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     requests: runs.reduce((a, r) => a + r.requests, 0),

@@ -26,6 +26,8 @@ export interface LoadResult {
   durationS: number
   reqPerSec: number
   latencyMs: Latency
+  /** Set when the tool could not time requests (wrk with pipelining): latencyMs is all NaN, this says why. */
+  latencyNotMeasured?: string
   errors: number
   timeouts: number
   non2xx: number
@@ -85,6 +87,7 @@ export interface Entry {
   tool?: LoadTool
   reqPerSec?: number
   latencyMs?: Latency
+  latencyNotMeasured?: string
   errors?: number
   non2xx?: number
   requests?: number

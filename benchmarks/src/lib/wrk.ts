@@ -18,9 +18,56 @@ export function wrkInstalled(): boolean {
   return onPath('wrk')
 }
 
-interface WrkJson {
+/** The line kv.lua's done() prints; latencies in microseconds. */
+export interface WrkJson {
   requests: number; durationUs: number; connectErrors: number; readErrors: number; writeErrors: number
   statusErrors: number; timeouts: number; p50: number; p90: number; p99: number; mean: number; max: number
+}
+
+/**
+ * Why a pipelined wrk run has no latency figures. wrk records one latency per batch (when the last
+ * of its `pipelining` responses arrives: wrk.c response_complete), then, before done() reads the
+ * histogram, "corrects" it for coordinated omission (stats_correct) with an expected interval of
+ * runtime / (requests / connections). requests counts every pipelined request, so that interval is
+ * 1/pipelining of a connection's real batch period: every batch looks late and gets about
+ * pipelining - 1 made-up samples at n - k x interval. Those below the histogram's min are added to
+ * its count but never visited by stats_percentile or stats_mean (both walk min..max), so a high
+ * percentile's rank is never reached and wrk returns 0, and the rest are shifted (p50 140.7 ms and
+ * p90 = p99 = 0 in the run of 2026-12-01, whose batches took 108 ms on average: 50 connections over
+ * 465 batches/s). Even uncorrected, a batch's latency is not a request's, and the script cannot
+ * time requests itself: request() runs once per batch and response() does not say which of the
+ * thread's connections answered.
+ */
+export const WRK_PIPELINED_LATENCY =
+  'not measured with pipelining: wrk times one batch, not each request, and its coordinated-omission correction then ' +
+  'divides the expected interval by the pipelining depth, which makes up samples below the histogram\'s minimum ' +
+  '(its p90/p99 came out as 0)'
+
+const NOT_MEASURED = { p50: NaN, p90: NaN, p99: NaN, mean: NaN, max: NaN }
+
+/** kv.lua's WRK-JSON line in wrk's stdout, if there is one. */
+export function parseWrkJson(stdout: string): WrkJson | undefined {
+  const json = /^WRK-JSON (.+)$/m.exec(stdout)?.[1]
+  return json === undefined ? undefined : (JSON.parse(json) as WrkJson)
+}
+
+/** One wrk run's figures; latencies in ms, or not measured (NaN, with the reason) when pipelined. */
+export function wrkLoadResult(r: WrkJson, pipelining: number): LoadResult {
+  const durationS = r.durationUs / 1e6
+  const ms = (us: number): number => us / 1000
+  return {
+    requests: r.requests,
+    durationS,
+    reqPerSec: durationS > 0 ? r.requests / durationS : NaN,
+    ...(pipelining > 1
+      ? { latencyMs: { ...NOT_MEASURED }, latencyNotMeasured: WRK_PIPELINED_LATENCY }
+      : { latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), mean: ms(r.mean), max: ms(r.max) } }),
+    errors: r.connectErrors + r.readErrors + r.writeErrors,
+    timeouts: r.timeouts,
+    // wrk counts a response with a status above 399 as a status error.
+    non2xx: r.statusErrors,
+    statusCodes: {}
+  }
 }
 
 export interface WrkSpec { url: string; workload: Workload; connections: number; pipelining: number; durationS: number; serverPids: Array<number | undefined> }
@@ -56,29 +103,16 @@ export async function runWrk(ctx: Ctx, spec: WrkSpec): Promise<{ result: LoadRes
   const wallS = (performance.now() - t0) / 1000
   const s = sampler.stop()
   const serverCoreOtherPct = noise?.stop() ?? NaN
-  const json = /^WRK-JSON (.+)$/m.exec(out)?.[1]
+  const json = parseWrkJson(out)
   const stat = /^WRK-STAT (.+)$/m.exec(err)?.[1]
   if (code !== 0 || json === undefined || stat === undefined) {
     throw new Error(`wrk failed (exit ${code}): ${`${err}\n${out}`.trim().split('\n').slice(-3).join(' ')}`)
   }
-  const r = JSON.parse(json) as WrkJson
   const f = statFields(stat)
   // cutime and cstime: the 16th and 17th fields, the 14th and 15th after the name.
   const clientCpuS = (Number(f[13]) + Number(f[14])) / CLK_TCK
-  const durationS = r.durationUs / 1e6
-  const ms = (us: number): number => us / 1000
   return {
-    result: {
-      requests: r.requests,
-      durationS,
-      reqPerSec: durationS > 0 ? r.requests / durationS : NaN,
-      latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), mean: ms(r.mean), max: ms(r.max) },
-      errors: r.connectErrors + r.readErrors + r.writeErrors,
-      timeouts: r.timeouts,
-      // wrk counts a response with a status above 399 as a status error.
-      non2xx: r.statusErrors,
-      statusCodes: {}
-    },
+    result: wrkLoadResult(json, spec.pipelining),
     server: {
       serverCpuPct: s.cpuPct,
       serverRssMiB: s.rssMiB,

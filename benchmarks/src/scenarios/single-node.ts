@@ -44,7 +44,7 @@ export async function runSingleNode(ctx: Ctx): Promise<Entry[]> {
           for (const s of systems) {
             const run = await measure(ctx, { urls: [s.url], pids: s.pids, workload, connections: opts.connections, pipelining, durationS: opts.durationS, throughput: true })
             runs.get(s.system)?.push(run)
-            ctx.log(`  ${w.id} p${pipelining} ${s.system.padEnd(11)} run ${r + 1}/${opts.repeats}: ${Math.round(run.reqPerSec)} req/s, p99 ${run.latencyMs.p99} ms, server cpu ${run.serverCpuPct}%, ${run.tool} cpu ${run.clientCpuPct}%${run.clientCpuPct > CLIENT_BOUND_PCT ? ' (CLIENT-BOUND)' : ''}`)
+            ctx.log(`  ${w.id} p${pipelining} ${s.system.padEnd(11)} run ${r + 1}/${opts.repeats}: ${Math.round(run.reqPerSec)} req/s, p99 ${run.latencyNotMeasured !== undefined ? 'not measured' : `${run.latencyMs.p99} ms`}, server cpu ${run.serverCpuPct}%, ${run.tool} cpu ${run.clientCpuPct}%${run.clientCpuPct > CLIENT_BOUND_PCT ? ' (CLIENT-BOUND)' : ''}`)
           }
         }
         for (const s of systems) {
