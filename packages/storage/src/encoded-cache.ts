@@ -9,12 +9,16 @@
  * times the states, and the GC sees one buffer and one Map. A hit costs a decode (~1.7 µs, measured),
  * a LevelDB lookup about ten times that.
  *
- * Record layout at its offset: u32 record length, u16 key length, key (UTF-8), state bytes.
+ * Record layout at its offset: u32 record length (its top bit: read since written, see `touch`),
+ * u16 key length, key (UTF-8), state bytes.
  * The live records lie in [tail, wrapEnd) and [0, head) when wrapped, else in [tail, head).
  * A record is live while the Map points at its offset; a newer record of the same key, or a
  * delete, leaves the old one as garbage until the tail passes it.
  */
 const HEADER = 6
+/** The record length's top bit: the record was read once (a ring is far smaller than 2 GiB). */
+const TOUCHED = 0x80000000
+const LENGTH = 0x7fffffff
 /** Map entry, key string and record header per state, about: what the ring's bytes do not count. */
 export const ENTRY_OVERHEAD = 60
 
@@ -41,8 +45,24 @@ export class EncodedStateCache {
   get(key: string): Uint8Array | undefined {
     const off = this.offsets.get(key)
     if (off === undefined) return undefined
-    const len = this.ring.readUInt32LE(off)
+    const len = this.ring.readUInt32LE(off) & LENGTH
     return this.ring.subarray(off + HEADER + this.ring.readUInt16LE(off + 4), off + len)
+  }
+
+  /**
+   * Marks `key`'s record as read and says whether it had been read before (since it was
+   * written). The decoded front admits a state on its second read: under reads spread over
+   * more keys than it holds, admitting every one only made each read evict another, and every
+   * admitted object lived long enough to be copied by the young collection and then collected
+   * with the old generation.
+   */
+  touch(key: string): boolean {
+    const off = this.offsets.get(key)
+    if (off === undefined) return false
+    const word = this.ring.readUInt32LE(off)
+    if ((word & TOUCHED) !== 0) return true
+    this.ring.writeUInt32LE((word | TOUCHED) >>> 0, off)
+    return false
   }
 
   set(key: string, state: Uint8Array): void {
@@ -91,7 +111,7 @@ export class EncodedStateCache {
 
   private evictTail(): void {
     const off = this.tail
-    const len = this.ring.readUInt32LE(off)
+    const len = this.ring.readUInt32LE(off) & LENGTH
     const keyLen = this.ring.readUInt16LE(off + 4)
     const key = this.ring.toString('utf8', off + HEADER, off + HEADER + keyLen)
     if (this.offsets.get(key) === off) {

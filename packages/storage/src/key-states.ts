@@ -4,7 +4,7 @@ import { EncodedStateCache } from './encoded-cache.js'
 
 /** Bytes of clean states kept in memory: a ring of encoded states plus a small decoded front (DEFAULT_HOT_BYTES of it). */
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
-/** The decoded front: the states read most recently, kept as objects (a GET of a hot key decodes nothing). */
+/** The decoded front: states read again recently, kept as objects (a GET of a hot key decodes nothing). */
 export const DEFAULT_HOT_BYTES = 2 * 1024 * 1024
 /** ...and at most this many of them. */
 export const DEFAULT_HOT_ENTRIES = 4096
@@ -19,8 +19,8 @@ export interface StateSource {
  * of three places, looked up in this order:
  * - `dirty`: committed to the log since the last checkpoint began, not in the store's states yet;
  * - `flushing`: the dirty map a checkpoint is writing now (readable until it has landed);
- * - clean, equal to the store's: `hot`, an LRU of decoded states (the ones read most recently),
- *   in front of `cold`, a ring of encoded states (encoded-cache.ts), both bounded by bytes.
+ * - clean, equal to the store's: `hot`, an LRU of decoded states (those read twice or more
+ *   recently), in front of `cold`, a ring of encoded states (encoded-cache.ts), both bounded by bytes.
  * A key in none of them is read from the store. Dirty and flushing states are never evicted:
  * they are the only copy outside the log until a checkpoint writes them.
  */
@@ -48,7 +48,8 @@ export class KeyStates {
     const bytes = this.cold.get(key)
     if (bytes === undefined) return undefined
     const state = decode(registerStateEncoding, bytes)
-    this.hot.set(key, state)
+    // Decoded and kept on the second read only (EncodedStateCache.touch says why).
+    if (this.cold.touch(key)) this.hot.set(key, state)
     return state
   }
 
@@ -62,9 +63,9 @@ export class KeyStates {
     const bytes = store.getRegisterBytesSync(key)
     if (bytes === undefined) return undefined
     this.cold.set(key, bytes)
-    const state = decode(registerStateEncoding, bytes)
-    this.hot.set(key, state)
-    return state
+    // This read was the first: the next one admits the state to the decoded front.
+    this.cold.touch(key)
+    return decode(registerStateEncoding, bytes)
   }
 
   /** A state equal to the store's (a checkpoint-style commit just wrote it): cached clean. */
