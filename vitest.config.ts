@@ -1,8 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * The cluster tier's files (vitest.cluster.config.ts): clusters of real node processes, SIGKILLed
+ * and restarted, about 230 s of tests between them. Apart, the unit tier stays a few minutes.
+ */
+export const CLUSTER_TESTS = ['packages/cli/test/crash.test.ts', 'packages/cli/test/replication.test.ts', 'packages/cli/test/docs-replication.test.ts']
+
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', ...CLUSTER_TESTS],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -34,6 +34,8 @@ run_tier() { # name, command...
 }
 
 run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts packages/*/src benchmarks/src && vitest run'
+# Clusters of real node processes, crashed and restarted: the slow half of what vitest runs.
+run_tier cluster vitest run -c vitest.cluster.config.ts
 run_tier openapi bash scripts/ci/openapi-lint.sh
 # The benchmark smoke run on wrk (Debian's), the single-node load generator (the unit tier runs it on whichever is installed).
 run_tier bench bash -c 'scripts/ci/ensure-debs.sh wrk && tsc -b && SWARMKV_BENCH_TOOL=wrk vitest run benchmarks/test/smoke.test.ts'
