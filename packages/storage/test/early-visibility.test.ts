@@ -297,7 +297,7 @@ describe('a batch merged on top of a commit in flight', () => {
     const [op1, op2] = await opsOfA(['k1', 'a1'], ['k2', 'a2'])
     const store = new FailingStore()
     await store.open()
-    const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), timers: new ManualTimers() })
+    const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), scheduler: new ManualTimers() })
     await e.open()
     store.close_()
     store.failNext = true
@@ -327,7 +327,7 @@ describe('a state transfer', () => {
     const state = (await a.e.get('k'))!
     const store = new FailingStore()
     await store.open()
-    const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), timers: new ManualTimers() })
+    const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), scheduler: new ManualTimers() })
     await e.open()
     const transfer = { failed: false }
     store.failNext = true
