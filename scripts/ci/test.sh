@@ -33,7 +33,7 @@ run_tier() { # name, command...
   echo "=== tier $name: passed in $((SECONDS - start)) s"
 }
 
-run_tier unit bash -c 'tsc -b && eslint . && madge --circular --extensions ts packages/*/src benchmarks/src && vitest run'
+run_tier unit bash -c 'tsc -b && tsc -p tsconfig.eslint.json && eslint . && madge --circular --extensions ts packages/*/src benchmarks/src && vitest run'
 # Clusters of real node processes, crashed and restarted: the slow half of what vitest runs.
 run_tier cluster vitest run -c vitest.cluster.config.ts
 run_tier openapi bash scripts/ci/openapi-lint.sh

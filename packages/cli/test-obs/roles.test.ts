@@ -14,7 +14,7 @@ describe('roles that last, and redirects only to writable masters (real processe
     onTestFailed(() => { void cluster?.stop({ keepLogs: true }); cluster = undefined })
     await cluster.waitConnected()
     const [m1, m2, r1, x] = ['m1', 'm2', 'r1', 'x'].map((n) => cluster!.node(n))
-    expect(await peerOf(r1, m1!)).toMatchObject({ role: 'master', readOnly: false })
+    expect(await peerOf(r1!, m1!)).toMatchObject({ role: 'master', readOnly: false })
 
     expect((await post(`${m1!.url}/admin/read-only`, { readOnly: true })).status).toBe(200)
     expect((await m1!.cluster()).self.readOnly).toBe(true)

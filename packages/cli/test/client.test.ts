@@ -89,7 +89,6 @@ describe('@swarmkv/client against real nodes', () => {
       await expect(new SwarmkvClient({ url: `http://127.0.0.1:${port}` }).get('k', { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' })
     } finally {
       silent.close()
-      silent.closeAllConnections?.()
     }
   })
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
-import { HybridClock } from '@swarmkv/core'
+import { HybridClock, type NodeId } from '@swarmkv/core'
 import { Engine, MemoryStore } from '@swarmkv/storage'
 import { HyperswarmTransport, Membership, Replicator, identityFromSeed, topicFor, type FramedConnection } from '@swarmkv/replication'
 import { Cluster, freeUdpPort, waitUntil } from '@swarmkv/testkit'
@@ -46,7 +46,7 @@ describe('security against a real node over Hyperswarm', () => {
     const view = await m1.cluster()
     expect(view.peers).toEqual([])
     expect(view.self.applied[id.nodeId]).toBeUndefined()
-    expect(engine.applied[m1.nodeId]).toBeUndefined()
+    expect(engine.applied[m1.nodeId as NodeId]).toBeUndefined()
     expect(await m1.client.getText('private')).toBe('data')
   })
 

@@ -25,7 +25,9 @@ const historyArb = fc.array(
 
 interface Run { states: RegisterState[]; writes: RegisterWrite[] }
 
-function run(history: fc.Infer<typeof historyArb>): Run {
+type History = typeof historyArb extends fc.Arbitrary<infer T> ? T : never
+
+function run(history: History): Run {
   const local: RegisterState[] = NODES.map(() => EMPTY_REGISTER)
   const seen: RegisterState[][] = NODES.map(() => [EMPTY_REGISTER])
   const seq = NODES.map(() => 0)

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { InjectOptions } from 'fastify'
 import { kv, makeNode } from './helpers.js'
 
 type Node = Awaited<ReturnType<typeof makeNode>>
@@ -14,7 +15,7 @@ describe('bad input', () => {
     await n.close()
   })
 
-  const cases: Array<[string, () => Parameters<Node['app']['inject']>[0], number, string]> = [
+  const cases: Array<[string, () => InjectOptions, number, string]> = [
     ['oversized key', () => ({ method: 'PUT', url: kv('k'.repeat(1025)), payload: 'v' }), 414, 'KEY_TOO_LONG'],
     ['oversized multibyte key', () => ({ method: 'PUT', url: kv('é'.repeat(513)), payload: 'v' }), 414, 'KEY_TOO_LONG'],
     ['oversized value', () => ({ method: 'PUT', url: kv('k'), payload: Buffer.alloc(1024 * 1024 + 1) }), 413, 'VALUE_TOO_LARGE'],
