@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import { SwarmError, realScheduler } from '@swarmkv/core'
 import { DEFAULT_LIMITS, type Limits, type ServerDeps, type ServerOptions } from './options.js'
@@ -14,6 +14,7 @@ import { registerWatchRoute } from './routes/watch.js'
 import { makeAuthHook } from './auth.js'
 import { LoopDelay } from './loop-delay.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
+import { lazyRequestLoggers } from './request-logger.js'
 
 /** Response headers a cross-origin script may read: the causal and caching headers of the API. */
 export const CORS_EXPOSED_HEADERS = ['ETag', 'X-Context', 'X-Siblings', 'X-Write-Token', 'Location', 'Retry-After', 'WWW-Authenticate'] as const
@@ -28,10 +29,8 @@ export function buildApp(deps: ServerDeps, opts: ServerOptions = {}): FastifyIns
     ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }) as { logger?: boolean | object },
     // Request logs are optional (--log-requests); errors are logged either way (errorHandler).
     logController: new LogController({ disableRequestLogging: opts.logRequests !== true }),
-    // Without request logs a request logs only its errors: it gets the node's logger, not a pino
-    // child binding its id (a child per request, its bindings serialised, was 1-2 % of a GET's
-    // CPU). The few lines a request writes carry `reqId` themselves.
-    ...(opts.logRequests === true ? {} : { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
+    // Without request logs a request rarely writes a line: its child logger is made on the first.
+    ...(opts.logRequests === true ? {} : { childLoggerFactory: lazyRequestLoggers }),
     ...(opts.tls !== undefined ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
     // Keys live in the path; the key limit is enforced by the route, not by the router.
     routerOptions: { maxParamLength: limits.maxKeyBytes * 3 + 64 },

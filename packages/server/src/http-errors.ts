@@ -120,7 +120,7 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (e !== undefined) return sendError(reply, e)
   // Counted too (swarmkv_errors_total{where="http"}); the 500 also shows in the request histogram.
   problems?.report('http', err, `unhandled error in ${req.method} ${req.routeOptions.url ?? req.url}`)
-  if (problems === undefined) req.log.error({ err, reqId: req.id }, 'unhandled error')
+  if (problems === undefined) req.log.error({ err }, 'unhandled error')
   return sendError(reply, new SwarmError(ErrorCode.INTERNAL, 'internal error'))
 }
 

@@ -22,7 +22,7 @@ describe('request logs', () => {
     expect(l.lines.filter((x) => x.msg === 'incoming request' || x.msg === 'request completed')).toEqual([])
     const changes = l.lines.filter((x) => x.msg === 'role changed')
     expect(changes.map((x) => x.role)).toEqual(['replica', 'master'])
-    // Each line carries its own request's id, though no logger was made per request.
+    // Each line carries its own request's id: the logger made on a request's first line binds it.
     const ids = changes.map((x) => x.reqId)
     expect(ids.every((id) => typeof id === 'string' && id !== '')).toBe(true)
     expect(new Set(ids).size).toBe(2)

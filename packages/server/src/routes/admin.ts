@@ -19,7 +19,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
     deps.control.role = role
     await deps.persistControl?.(deps.control)
     deps.cluster?.announceMode()
-    req.log.info({ role, reqId: req.id }, 'role changed')
+    req.log.info({ role }, 'role changed')
     return { role }
   })
 
@@ -54,7 +54,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
     deps.control.readOnly = readOnly
     await deps.persistControl?.(deps.control)
     deps.cluster?.announceMode()
-    req.log.info({ readOnly, reqId: req.id }, 'read-only switched')
+    req.log.info({ readOnly }, 'read-only switched')
     return { readOnly }
   })
 }

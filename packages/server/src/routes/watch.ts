@@ -61,7 +61,7 @@ export function registerWatchRoute(app: FastifyInstance, deps: ServerDeps, optio
     reply.hijack()
     // Headers set by hooks (CORS) go out too: a hijacked reply does not send them by itself.
     reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS })
-    const stream = new WatchStream(deps.engine, reply.raw, q.prefix, from, opts, feedStats, (err) => req.log.error({ err, reqId: req.id }, 'watch stream failed'), deps.scheduler, budget)
+    const stream = new WatchStream(deps.engine, reply.raw, q.prefix, from, opts, feedStats, (err) => req.log.error({ err }, 'watch stream failed'), deps.scheduler, budget)
     streams.add(stream)
     reply.raw.on('close', () => streams.delete(stream))
     await stream.start()
