@@ -16,7 +16,7 @@
  * delete, leaves the old one as garbage until the tail passes it.
  */
 const HEADER = 6
-/** The record length's top bit: the record was read once (a ring is far smaller than 2 GiB). */
+/** The record length's top bit: the record was read once. A longer record is not cached (see set). */
 const TOUCHED = 0x80000000
 const LENGTH = 0x7fffffff
 /** Map entry, key string and record header per state, about: what the ring's bytes do not count. */
@@ -68,7 +68,7 @@ export class EncodedStateCache {
   set(key: string, state: Uint8Array): void {
     const keyLen = Buffer.byteLength(key)
     const len = HEADER + keyLen + state.byteLength
-    if (keyLen > 0xffff || len > this.ring.length) { this.delete(key); return }
+    if (keyLen > 0xffff || len > this.ring.length || len > LENGTH) { this.delete(key); return }
     const off = this.reserve(len)
     this.ring.writeUInt32LE(len, off)
     this.ring.writeUInt16LE(keyLen, off + 4)
