@@ -9,16 +9,14 @@
  * times the states, and the GC sees one buffer and one Map. A hit costs a decode (~1.7 µs, measured),
  * a LevelDB lookup about ten times that.
  *
- * Record layout at its offset: u32 record length (its top bit: read since written, see `touch`),
- * u16 key length, key (UTF-8), state bytes.
+ * Record layout at its offset: u32 record length, u16 key length, key (UTF-8), state bytes.
  * The live records lie in [tail, wrapEnd) and [0, head) when wrapped, else in [tail, head).
  * A record is live while the Map points at its offset; a newer record of the same key, or a
  * delete, leaves the old one as garbage until the tail passes it.
  */
 const HEADER = 6
-/** The record length's top bit: the record was read once. A longer record is not cached (see set). */
-const TOUCHED = 0x80000000
-const LENGTH = 0x7fffffff
+/** A record's length is a u32: a longer one is not cached (see set). */
+const MAX_RECORD = 0xffffffff
 /** Map entry, key string and record header per state, about: what the ring's bytes do not count. */
 export const ENTRY_OVERHEAD = 60
 
@@ -45,30 +43,14 @@ export class EncodedStateCache {
   get(key: string): Uint8Array | undefined {
     const off = this.offsets.get(key)
     if (off === undefined) return undefined
-    const len = this.ring.readUInt32LE(off) & LENGTH
+    const len = this.ring.readUInt32LE(off)
     return this.ring.subarray(off + HEADER + this.ring.readUInt16LE(off + 4), off + len)
-  }
-
-  /**
-   * Marks `key`'s record as read and says whether it had been read before (since it was
-   * written). The decoded front admits a state on its second read: under reads spread over
-   * more keys than it holds, admitting every one only made each read evict another, and every
-   * admitted object lived long enough to be copied by the young collection and then collected
-   * with the old generation.
-   */
-  touch(key: string): boolean {
-    const off = this.offsets.get(key)
-    if (off === undefined) return false
-    const word = this.ring.readUInt32LE(off)
-    if ((word & TOUCHED) !== 0) return true
-    this.ring.writeUInt32LE((word | TOUCHED) >>> 0, off)
-    return false
   }
 
   set(key: string, state: Uint8Array): void {
     const keyLen = Buffer.byteLength(key)
     const len = HEADER + keyLen + state.byteLength
-    if (keyLen > 0xffff || len > this.ring.length || len > LENGTH) { this.delete(key); return }
+    if (keyLen > 0xffff || len > this.ring.length || len > MAX_RECORD) { this.delete(key); return }
     const off = this.reserve(len)
     this.ring.writeUInt32LE(len, off)
     this.ring.writeUInt16LE(keyLen, off + 4)
@@ -111,7 +93,7 @@ export class EncodedStateCache {
 
   private evictTail(): void {
     const off = this.tail
-    const len = this.ring.readUInt32LE(off) & LENGTH
+    const len = this.ring.readUInt32LE(off)
     const keyLen = this.ring.readUInt16LE(off + 4)
     const key = this.ring.toString('utf8', off + HEADER, off + HEADER + keyLen)
     if (this.offsets.get(key) === off) {

@@ -36,7 +36,7 @@ export function buildParts(store: Store, opts: EngineOptions): EngineParts {
   const problems = opts.problems ?? new Problems()
   const scheduler = opts.scheduler ?? realScheduler
   const failpoints = opts.failpoints ?? NO_FAILPOINTS
-  const states = new KeyStates(opts.cacheBytes, opts.hotEntries)
+  const states = new KeyStates(opts.cacheBytes)
   const documents = new Documents(store, opts.nodeId, opts.docCacheEntries, opts.docCacheBytes)
   const checkpointer = new Checkpointer(store, states, {
     dirtyBytes: opts.dirtyBytes ?? DEFAULT_DIRTY_BYTES, ops: opts.checkpointOps ?? DEFAULT_CHECKPOINT_OPS,

@@ -5,7 +5,7 @@ export type { FsyncMode, LocalWrite, WriteResult, EngineOptions, CommitListener,
 export { ApplyError, FSYNC_MODES } from './types.js'
 export { Engine } from './engine.js'
 export { DEFAULT_DOC_CACHE_BYTES, DEFAULT_DOC_CACHE_ENTRIES } from './documents.js'
-export { DEFAULT_CACHE_BYTES, DEFAULT_HOT_BYTES, DEFAULT_HOT_ENTRIES } from './key-states.js'
+export { DEFAULT_CACHE_BYTES } from './key-states.js'
 export { DEFAULT_CHECKPOINT_OPS, DEFAULT_DIRTY_BYTES } from './checkpoint.js'
 export { DEFAULT_EARLY_BYTES } from './deferral.js'
 export type { Failpoints, FailpointName } from './failpoints.js'

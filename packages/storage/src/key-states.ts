@@ -1,13 +1,8 @@
-import { decode, registerStateEncoding, type RegisterState } from '@swarmkv/core'
-import { Lru } from './lru.js'
+import { decode, encode, registerStateEncoding, type RegisterState } from '@swarmkv/core'
 import { EncodedStateCache } from './encoded-cache.js'
 
-/** Bytes of clean states kept in memory: a ring of encoded states plus a small decoded front (DEFAULT_HOT_BYTES of it). */
+/** Bytes of clean states kept in memory: one ring of encoded states (encoded-cache.ts). */
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
-/** The decoded front: states read again recently, kept as objects (a GET of a hot key decodes nothing). */
-export const DEFAULT_HOT_BYTES = 2 * 1024 * 1024
-/** ...and at most this many of them. */
-export const DEFAULT_HOT_ENTRIES = 4096
 
 /** Where a miss of the in-memory states reads the stored one. */
 export interface StateSource {
@@ -19,38 +14,30 @@ export interface StateSource {
  * of three places, looked up in this order:
  * - `dirty`: committed to the log since the last checkpoint began, not in the store's states yet;
  * - `flushing`: the dirty map a checkpoint is writing now (readable until it has landed);
- * - clean, equal to the store's: `hot`, an LRU of decoded states (those read twice or more
- *   recently), in front of `cold`, a ring of encoded states (encoded-cache.ts), both bounded by bytes.
+ * - clean, equal to the store's: `clean`, a ring of encoded states bounded by bytes, decoded
+ *   anew on each read (the objects die young; DESIGN §3 says why none are kept decoded).
  * A key in none of them is read from the store. Dirty and flushing states are never evicted:
  * they are the only copy outside the log until a checkpoint writes them.
  */
 export class KeyStates {
   private dirty = new Map<string, RegisterState>()
   private flushing: Map<string, RegisterState> | undefined
-  private readonly hot: Lru<string, RegisterState>
-  private readonly cold: EncodedStateCache
+  private readonly clean: EncodedStateCache
   /** Bytes of the dirty map (registerSize), the checkpoint trigger. */
   dirtyBytes = 0
   /** Bytes of the map a checkpoint is writing. */
   flushingBytes = 0
 
-  /** `cacheBytes`: every clean state together (the decoded front's share included). */
-  constructor(cacheBytes = DEFAULT_CACHE_BYTES, hotEntries = DEFAULT_HOT_ENTRIES) {
-    const hotBytes = Math.min(DEFAULT_HOT_BYTES, Math.floor(cacheBytes / 4))
-    this.hot = new Lru(hotEntries, undefined, registerSize, hotBytes)
-    this.cold = new EncodedStateCache(cacheBytes - hotBytes)
+  constructor(cacheBytes = DEFAULT_CACHE_BYTES) {
+    this.clean = new EncodedStateCache(cacheBytes)
   }
 
   /** The committed state of `key` if it is in memory. */
   get(key: string): RegisterState | undefined {
-    const s = this.dirty.get(key) ?? this.flushing?.get(key) ?? this.hot.get(key)
+    const s = this.dirty.get(key) ?? this.flushing?.get(key)
     if (s !== undefined) return s
-    const bytes = this.cold.get(key)
-    if (bytes === undefined) return undefined
-    const state = decode(registerStateEncoding, bytes)
-    // Decoded and kept on the second read only (EncodedStateCache.touch says why).
-    if (this.cold.touch(key)) this.hot.set(key, state)
-    return state
+    const bytes = this.clean.get(key)
+    return bytes === undefined ? undefined : decode(registerStateEncoding, bytes)
   }
 
   /**
@@ -62,32 +49,29 @@ export class KeyStates {
     if (s !== undefined) return s
     const bytes = store.getRegisterBytesSync(key)
     if (bytes === undefined) return undefined
-    this.cold.set(key, bytes)
-    // This read was the first: the next one admits the state to the decoded front.
-    this.cold.touch(key)
+    this.clean.set(key, bytes)
     return decode(registerStateEncoding, bytes)
   }
 
   /** A state equal to the store's (a checkpoint-style commit just wrote it): cached clean. */
   loaded(key: string, state: RegisterState): void {
-    this.cold.delete(key)
-    this.hot.set(key, state)
+    this.clean.set(key, encode(registerStateEncoding, state))
   }
 
   /** A state a commit wrote to the log: dirty until a checkpoint writes it. */
   committed(key: string, state: RegisterState): void {
     const old = this.dirty.get(key)
     if (old !== undefined) this.dirtyBytes -= registerSize(old)
-    else { this.hot.delete(key); this.cold.delete(key) }
+    else this.clean.delete(key)
     this.dirty.set(key, state)
     this.dirtyBytes += registerSize(state)
   }
 
   get dirtyKeys(): number { return this.dirty.size }
-  /** Bytes the clean states take: the decoded front's, plus the ring (its whole size) and its index. */
-  get cleanBytes(): number { return this.hot.bytes + this.cold.bytes }
-  /** Clean states in memory (decoded front and ring; a state may be in both). */
-  get cleanKeys(): number { return this.hot.size + this.cold.size }
+  /** Bytes the clean states take: the ring (its whole size) and its index. */
+  get cleanBytes(): number { return this.clean.bytes }
+  /** Clean states in memory. */
+  get cleanKeys(): number { return this.clean.size }
   get busy(): boolean { return this.flushing !== undefined }
 
   /** Hands the dirty map to a background checkpoint; commits go on into a fresh one. */
@@ -114,7 +98,7 @@ export class KeyStates {
       if (this.dirty.has(k)) continue
       if (!landed) { this.dirty.set(k, v); this.dirtyBytes += registerSize(v); continue }
       const bytes = encoded?.get(k)
-      if (bytes !== undefined) this.cold.set(k, bytes)
+      if (bytes !== undefined) this.clean.set(k, bytes)
     }
   }
 
@@ -125,7 +109,7 @@ export class KeyStates {
 
   /** That checkpoint landed: every dirty state is in the store now. */
   allClean(): void {
-    for (const [k, v] of this.dirty) this.hot.set(k, v)
+    for (const [k, v] of this.dirty) this.loaded(k, v)
     this.dirty.clear()
     this.dirtyBytes = 0
   }

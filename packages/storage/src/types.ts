@@ -72,13 +72,8 @@ export interface EngineOptions {
   readonly clock: HybridClock
   /** Default 'batch': concurrent writes share one synced commit. */
   readonly fsync?: FsyncMode
-  /**
-   * Bytes of clean register states kept in memory: a ring of encoded states and, of it, at most
-   * 2 MiB (a quarter when smaller) of decoded ones read recently. Default 16 MiB (DEFAULT_CACHE_BYTES).
-   */
+  /** Bytes of clean register states kept in memory, encoded in one ring. Default 16 MiB (DEFAULT_CACHE_BYTES). */
   readonly cacheBytes?: number
-  /** Decoded clean states, at most. Default 4096 (DEFAULT_HOT_ENTRIES). */
-  readonly hotEntries?: number
   /**
    * Bytes of register states written to the log but not yet checkpointed (the dirty map) that
    * start a checkpoint. Default 8 MiB (DEFAULT_DIRTY_BYTES). The dirty map holds at most this

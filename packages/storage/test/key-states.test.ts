@@ -19,7 +19,7 @@ function source(keys: number): StateSource & { reads: number } {
 }
 
 describe('KeyStates, clean reads', () => {
-  it('reads the store once, then the ring, and keeps a state decoded from its second read on', () => {
+  it('reads the store once, then the ring, decoding a fresh state each time', () => {
     const states = new KeyStates()
     const store = source(10)
     const first = states.read('k3', store)
@@ -28,31 +28,54 @@ describe('KeyStates, clean reads', () => {
     const second = states.read('k3', store)
     const third = states.read('k3', store)
     expect(store.reads).toBe(1)
-    // The first ring read decodes anew; that state is the one kept and handed out after.
-    expect(second).not.toBe(first)
+    // Nothing clean is kept decoded: each read's objects are its own and die with it.
     expect(second).toEqual(first)
-    expect(third).toBe(second)
+    expect(third).toEqual(first)
+    expect(second).not.toBe(first)
+    expect(third).not.toBe(second)
+    expect(states.cleanKeys).toBe(1)
   })
 
-  it('keeps no decoded copy of a state read once (reads spread over many keys churn nothing)', () => {
-    const states = new KeyStates()
-    const store = source(1000)
-    for (let i = 0; i < 1000; i++) states.read(`k${i}`, store)
-    // Every state is in the ring, none decoded: a second pass decodes each again.
-    expect(states.cleanKeys).toBe(1000)
-    const again = states.read('k7', store)
-    expect(states.cleanKeys).toBe(1001)
-    expect(states.read('k7', store)).toBe(again)
-    expect(store.reads).toBe(1000)
-  })
-
-  it('a committed write replaces the clean copies: the next read is the new state', () => {
+  it('a committed write replaces the clean copy: reads get the dirty state itself', () => {
     const states = new KeyStates()
     const store = source(3)
     states.read('k1', store)
-    states.read('k1', store)
     const next = stateOf(99)
     states.committed('k1', next)
+    expect(states.cleanKeys).toBe(0)
     expect(states.read('k1', store)).toBe(next)
+    expect(store.reads).toBe(1)
+  })
+
+  it('a checkpoint written with a commit leaves every dirty state clean, in the ring, readable without the store', () => {
+    const states = new KeyStates()
+    const store = source(0)
+    states.committed('a', stateOf(1))
+    states.committed('b', stateOf(2))
+    states.allClean()
+    states.loaded('c', stateOf(3))
+    expect(states.dirtyKeys).toBe(0)
+    expect(states.dirtyBytes).toBe(0)
+    expect(states.cleanKeys).toBe(3)
+    expect(states.read('a', store)).toEqual(stateOf(1))
+    expect(states.read('b', store)).toEqual(stateOf(2))
+    expect(states.read('c', store)).toEqual(stateOf(3))
+    expect(store.reads).toBe(0)
+  })
+
+  it('a background checkpoint that lands moves its states to the ring as written; one that fails leaves them dirty', () => {
+    const states = new KeyStates()
+    const store = source(0)
+    states.committed('a', stateOf(1))
+    const flushing = states.beginFlush()
+    states.endFlush(true, new Map([...flushing].map(([k, v]) => [k, encode(registerStateEncoding, v)])))
+    expect(states.dirtyKeys).toBe(0)
+    expect(states.read('a', store)).toEqual(stateOf(1))
+    states.committed('b', stateOf(2))
+    states.beginFlush()
+    states.endFlush(false)
+    expect(states.dirtyKeys).toBe(1)
+    expect(states.read('b', store)).toEqual(stateOf(2))
+    expect(store.reads).toBe(0)
   })
 })
