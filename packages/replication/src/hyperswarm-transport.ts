@@ -127,7 +127,13 @@ export class HyperswarmTransport implements Transport {
       const late = new Promise<boolean>((r) => { timer = this.scheduler.setTimeout(() => r(false), STOP_GRACE_MS) })
       const clean = await Promise.race([polite, late])
       timer?.cancel()
-      if (!clean) await swarm.destroy({ force: true }).catch(this.problems.catcher('swarm-destroy', 'dropping the swarm failed'))
+      if (!clean) {
+        // The DHT node first: the swarm's forced close still closes its server, which unannounces
+        // again and waits out the DHT's request timeouts (7-8.6 s measured with the peers and
+        // the bootstrap gone). With the node's socket closed those requests fail at once.
+        await this.dht?.destroy({ force: true }).catch(this.problems.catcher('dht-destroy', 'dropping the DHT node failed'))
+        await swarm.destroy({ force: true }).catch(this.problems.catcher('swarm-destroy', 'dropping the swarm failed'))
+      }
     }
     await this.dht?.destroy({ force: true }).catch(this.problems.catcher('dht-destroy', 'dropping the DHT node failed'))
   }

@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest'
 import { MemoryNetwork, SimScheduler, HyperswarmTransport, identityFromSeed, startBootstrap, topicFor } from '@swarmkv/replication'
 import { freeUdpPort } from '@swarmkv/testkit'
 import { transportSuite } from './transport-suite.js'
@@ -43,4 +44,28 @@ transportSuite('HyperswarmTransport', async () => {
     },
     close: () => bootstrap.stop()
   }
+})
+
+describe('HyperswarmTransport, stopping', () => {
+  it('stops within its unannounce grace (1.5 s) and a little more when the DHT is gone', async () => {
+    const bootstrap = await startBootstrap('127.0.0.1', await freeUdpPort())
+    const transport = new HyperswarmTransport({
+      keyPair: identityFromSeed(seedOf(7)).keyPair, topic: topicFor(`stop-${process.pid}-${Date.now()}`, 'secret'),
+      bootstrap: [{ host: '127.0.0.1', port: bootstrap.port }], host: '127.0.0.1', port: 0, fastRefreshMs: 500
+    })
+    await transport.start(() => {})
+    const deadline = Date.now() + 20_000
+    while (!transport.joined()) {
+      if (Date.now() > deadline) throw new Error('not joined within 20 s')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    // Nobody answers the unannounce now: the polite leave has to give up.
+    await bootstrap.stop()
+    const started = Date.now()
+    await transport.stop()
+    const ms = Date.now() - started
+    // The forced close after the grace used to unannounce again and wait out the DHT's request
+    // timeouts: 7-8.6 s measured. Now the DHT node is dropped first and the rest fails at once.
+    expect(ms, `stop took ${ms} ms`).toBeLessThan(4000)
+  }, 30_000)
 })
