@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { delay, foregroundScheduler, realScheduler, type Scheduler } from '@swarmkv/core'
 import { startBootstrap } from '@swarmkv/replication'
 import { parse, str, int } from './args.js'
 import { untilSignal } from './start.js'
 import { nodeLaunchOf } from '@swarmkv/core/node-launch'
+import { BIN } from './bin-path.js'
 import { describeExit, isCleanExit, stopAll, supervise, type ChildExit, type Supervised } from './supervise.js'
 
 export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 masters and 1 replica on 127.0.0.1
@@ -17,7 +17,6 @@ export const DEV_HELP = `swarmkv dev — a local cluster in one command: 2 maste
   --fsync MODE    always|batch|off (default batch)
 `
 
-const BIN = resolve(fileURLToPath(import.meta.url), '../../bin/swarmkv.js')
 const READY_TIMEOUT_MS = 60_000
 const DEV_STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 

@@ -13,8 +13,10 @@ export async function dhtCommand(argv: string[]): Promise<number> {
   if (v.help === true) { process.stdout.write(DHT_HELP); return 0 }
   const host = str(v.host, '127.0.0.1')
   const node = await startBootstrap(host, int(v.port, 49737, 'port'))
+  // Listening for the stop signals first, as `swarmkv start` does: a supervisor may stop it on reading the line.
+  const stop = untilSignal()
   process.stdout.write(`swarmkv dht bootstrap listening on ${host}:${node.port}\n`)
-  await untilSignal()
+  await stop
   await node.stop()
   return 0
 }

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8'
+import type { NodeLaunch } from '@swarmkv/core/node-launch'
 import { DEFAULT_RECENT_OPS_BYTES } from '@swarmkv/replication'
 import { UsageError, int } from './args.js'
 
@@ -22,7 +23,7 @@ const MiB = 1024 * 1024
 
 /**
  * LevelDB's block cache holds table-file blocks; the engine's register cache above it already
- * keeps the hot keys decoded, so a larger one bought nothing measurable: 400k random-key puts
+ * keeps the recently used states (encoded), so a larger one bought nothing measurable: 400k random-key puts
  * (batches of 50, 10 reads each) cost the same CPU with 8 and 32 MiB. Was 32 MiB.
  */
 export const DEFAULT_LEVEL_CACHE_MIB = 8
@@ -76,4 +77,19 @@ export function memorySettings(v: Record<string, string | boolean | undefined>):
  */
 export function applyHeapGrowth(percent: number): void {
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`)
+}
+
+/**
+ * What of the bin's `#!` settings (node-launch.ts) this process was started without: a flag
+ * whose name is in neither the process's node flags nor NODE_OPTIONS (any value counts: it was
+ * chosen), an environment variable not set to the bin's value. `node packages/cli/bin/swarmkv.js`
+ * skips the `#!` line, and OPERATIONS §13's memory figures assume it.
+ */
+export function missingLaunchSettings(launch: NodeLaunch, execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const nameOf = (flag: string) => flag.split('=', 1)[0]!
+  const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].filter((f) => f.startsWith('--')).map(nameOf))
+  return [
+    ...launch.flags.filter((f) => !given.has(nameOf(f))),
+    ...Object.entries(launch.env).filter(([k, v]) => env[k] !== v).map(([k, v]) => `${k}=${v}`)
+  ]
 }

@@ -4,7 +4,9 @@ import type { AuthToken, Scope } from '@swarmkv/server'
 import { DEFAULT_CHECKPOINT_OPS, DEFAULT_DIRTY_BYTES, FSYNC_MODES, type FsyncMode } from '@swarmkv/storage'
 import { parse, str, int, hostPorts, listenAddress, UsageError } from './args.js'
 import { LOG_LEVELS, startNode, type LogLevel } from './node.js'
-import { MEMORY_FLAGS, applyHeapGrowth, memorySettings } from './memory.js'
+import { MEMORY_FLAGS, applyHeapGrowth, memorySettings, missingLaunchSettings } from './memory.js'
+import { nodeLaunchOf } from '@swarmkv/core/node-launch'
+import { BIN } from './bin-path.js'
 
 export const START_HELP = `swarmkv start — run one node
 
@@ -85,8 +87,15 @@ export async function startCommand(argv: string[]): Promise<number> {
     tls: await loadTls(v['tls-cert'], v['tls-key']),
     corsOrigins: corsList(v.cors), memory
   })
+  const missing = missingLaunchSettings(nodeLaunchOf(BIN), process.execArgv, process.env)
+  if (missing.length > 0) {
+    process.stderr.write(`swarmkv: warning: started without ${missing.join(' ')} from the bin's #! line, so the process will use more memory than docs/OPERATIONS.md §13 says; run the bin itself (${BIN}) or pass them to node\n`)
+  }
+  // Listening for the stop signals before saying "listening on": a supervisor may send SIGTERM as
+  // soon as it reads that line, and without a listener Node ends the process without closing it.
+  const stop = untilSignal()
   process.stdout.write(`swarmkv ${node.role} ${node.nodeId} listening on ${node.url}${secret === undefined ? ' (standalone: no --secret, no replication)' : ''}\n`)
-  await untilSignal()
+  await stop
   await node.close()
   return 0
 }

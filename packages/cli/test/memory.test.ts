@@ -1,11 +1,12 @@
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Cluster, SWARMKV_BIN, nodeLaunchOf as testkitNodeLaunchOf } from '@swarmkv/testkit'
+import { Cluster, SWARMKV_BIN, freeTcpPort, nodeLaunchOf as testkitNodeLaunchOf } from '@swarmkv/testkit'
 import { UsageError } from '../src/args.js'
 import { DEFAULT_RECENT_OPS_BYTES } from '@swarmkv/replication'
-import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_LEVEL_CACHE_MIB, DEFAULT_LEVEL_WRITE_BUFFER_MIB, memorySettings } from '../src/memory.js'
+import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_LEVEL_CACHE_MIB, DEFAULT_LEVEL_WRITE_BUFFER_MIB, memorySettings, missingLaunchSettings } from '../src/memory.js'
 import { nodeLaunchOf } from '@swarmkv/core/node-launch'
 
 const MiB = 1024 * 1024
@@ -66,6 +67,51 @@ describe("the bin's node flags", () => {
       expect(Number(m![1])).toBeLessThanOrEqual(16 * MiB)
     } finally {
       await c.stop()
+    }
+  }, 60_000)
+})
+
+describe('a node started without the bin\'s #! settings', () => {
+  const launch = { env: { MALLOC_ARENA_MAX: '2' }, flags: ['--max-semi-space-size=8'] }
+
+  it('names what it misses: flags by name (any value was chosen), variables by value', () => {
+    expect(missingLaunchSettings(launch, ['--max-semi-space-size=8'], { MALLOC_ARENA_MAX: '2' })).toEqual([])
+    expect(missingLaunchSettings(launch, ['--max-semi-space-size=16'], { MALLOC_ARENA_MAX: '2' })).toEqual([])
+    expect(missingLaunchSettings(launch, [], { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=8 --trace-gc' })).toEqual([])
+    expect(missingLaunchSettings(launch, [], {})).toEqual(['--max-semi-space-size=8', 'MALLOC_ARENA_MAX=2'])
+    expect(missingLaunchSettings(launch, ['--max-semi-space-size=8'], { MALLOC_ARENA_MAX: '8' })).toEqual(['MALLOC_ARENA_MAX=2'])
+  })
+
+  it('warns on stderr when run as `node BIN start`, and not when the bin runs itself; a SIGTERM right after its ready line closes it cleanly', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skv-launch-'))
+    const run = async (cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> => {
+      const port = await freeTcpPort()
+      const child = spawn(cmd, [...args, 'start', '--http', `127.0.0.1:${port}`, '--data', join(dir, String(port))], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      let err = ''
+      child.stderr.on('data', (b: Buffer) => { err += b.toString() })
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('listening on')) resolve() })
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)))
+      })
+      // 'close', not 'exit': stderr's last bytes may arrive after the process is gone.
+      const closed = new Promise((r) => child.once('close', r))
+      child.kill('SIGTERM')
+      await closed
+      // Stopped at once after its ready line, it still closed cleanly (its stop listener was on).
+      expect(out).toMatch(/node stopped/)
+      return err
+    }
+    try {
+      const env = { ...process.env }
+      delete env.MALLOC_ARENA_MAX
+      delete env.NODE_OPTIONS
+      const plain = await run(process.execPath, [SWARMKV_BIN], env)
+      expect(plain).toMatch(/warning: started without --max-semi-space-size=8 MALLOC_ARENA_MAX=2 from the bin's #! line/)
+      const itself = await run(SWARMKV_BIN, [], env)
+      expect(itself).not.toMatch(/warning: started without/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
   }, 60_000)
 })
