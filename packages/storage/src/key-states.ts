@@ -15,7 +15,7 @@ export interface StateSource {
  * - `dirty`: committed to the log since the last checkpoint began, not in the store's states yet;
  * - `flushing`: the dirty map a checkpoint is writing now (readable until it has landed);
  * - clean, equal to the store's: `clean`, a ring of encoded states bounded by bytes, decoded
- *   anew on each read (the objects die young; DESIGN §3 says why none are kept decoded).
+ *   anew on each read (the objects die young; DESIGN §3b says why none are kept decoded).
  * A key in none of them is read from the store. Dirty and flushing states are never evicted:
  * they are the only copy outside the log until a checkpoint writes them.
  */
