@@ -121,21 +121,19 @@ export class HyperswarmTransport implements Transport {
     this.isJoined = false
     this.timer?.cancel()
     const swarm = this.swarm
+    let clean = true
     if (swarm !== undefined) {
       let timer: Cancellable | undefined
       const polite = swarm.destroy().then(() => true, () => false)
       const late = new Promise<boolean>((r) => { timer = this.scheduler.setTimeout(() => r(false), STOP_GRACE_MS) })
-      const clean = await Promise.race([polite, late])
+      clean = await Promise.race([polite, late])
       timer?.cancel()
-      if (!clean) {
-        // The DHT node first: the swarm's forced close still closes its server, which unannounces
-        // again and waits out the DHT's request timeouts (7-8.6 s measured with the peers and
-        // the bootstrap gone). With the node's socket closed those requests fail at once.
-        await this.dht?.destroy({ force: true }).catch(this.problems.catcher('dht-destroy', 'dropping the DHT node failed'))
-        await swarm.destroy({ force: true }).catch(this.problems.catcher('swarm-destroy', 'dropping the swarm failed'))
-      }
     }
+    // The DHT node goes before a forced close of the swarm: that close still closes the swarm's
+    // server, which unannounces again and waits out the DHT's request timeouts (7-8.6 s measured
+    // with the peers and the bootstrap gone). With the node's socket closed they fail at once.
     await this.dht?.destroy({ force: true }).catch(this.problems.catcher('dht-destroy', 'dropping the DHT node failed'))
+    if (!clean) await swarm?.destroy({ force: true }).catch(this.problems.catcher('swarm-destroy', 'dropping the swarm failed'))
   }
 }
 
