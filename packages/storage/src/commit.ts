@@ -1,4 +1,4 @@
-import { vvGet, type Dot, type NodeId, type Problems, type RegisterState, type Scheduler, type Seq } from '@swarmkv/core'
+import { encode, registerStateEncoding, vvGet, type Dot, type NodeId, type Problems, type RegisterState, type Scheduler, type Seq } from '@swarmkv/core'
 import type { DocWrite, NodeMeta, Store, StoreWrite } from './store.js'
 import type { Lru } from './lru.js'
 import type { KeyStates } from './key-states.js'
@@ -72,13 +72,14 @@ export class Committer {
     const { batch, docBase } = p
     const { states, store, pending } = this.d
     let docEntries: Map<string, DocEntry> | undefined
+    let write: StoreWrite | undefined
     if (batch.changed) {
       const meta = batch.meta
       const synced = this.d.fsync !== 'off'
       try {
         const docs = batch.docWrites()
         docEntries = docs.entries
-        const write = await this.storeWrite(batch, docs.writes)
+        write = await this.storeWrite(batch, docs.writes)
         const started = this.d.scheduler.now()
         await store.write(write, { sync: synced })
         const landed = this.d.scheduler.now()
@@ -89,8 +90,7 @@ export class Committer {
       }
       this.meta = meta
       if (batch.checkpoint) {
-        states.allClean()
-        for (const [k, v] of batch.overlay) states.loaded(k, v)
+        states.allClean(write?.encodedRegisters ?? [])
         this.d.checkpointer.covered()
       } else {
         for (const [k, v] of batch.overlay) states.committed(k, v)
@@ -130,7 +130,9 @@ export class Committer {
     if (!batch.checkpoint) return { registers: [], docs, log: batch.log }
     // No background checkpoint may land its older marker after this one.
     await this.d.checkpointer.idle()
-    return { registers: withDirty(this.d.states, batch.overlay), docs, log: batch.log, meta: batch.meta }
+    // Encoded once: the same bytes go to the store and, once they landed, to the clean cache.
+    const encodedRegisters = Array.from(withDirty(this.d.states, batch.overlay), ([k, v]) => [k, encode(registerStateEncoding, v)] as const)
+    return { registers: [], encodedRegisters, docs, log: batch.log, meta: batch.meta }
   }
 
   private failed(p: PendingBatch, err: unknown): void {

@@ -1,4 +1,4 @@
-import { decode, encode, registerStateEncoding, type RegisterState } from '@swarmkv/core'
+import { decode, registerStateEncoding, type RegisterState } from '@swarmkv/core'
 import { EncodedStateCache } from './encoded-cache.js'
 
 /** Bytes of clean states kept in memory: one ring of encoded states (encoded-cache.ts). */
@@ -53,11 +53,6 @@ export class KeyStates {
     return decode(registerStateEncoding, bytes)
   }
 
-  /** A state equal to the store's (a checkpoint-style commit just wrote it): cached clean. */
-  loaded(key: string, state: RegisterState): void {
-    this.clean.set(key, encode(registerStateEncoding, state))
-  }
-
   /** A state a commit wrote to the log: dirty until a checkpoint writes it. */
   committed(key: string, state: RegisterState): void {
     const old = this.dirty.get(key)
@@ -107,11 +102,14 @@ export class KeyStates {
     return this.dirty.entries()
   }
 
-  /** That checkpoint landed: every dirty state is in the store now. */
-  allClean(): void {
-    for (const [k, v] of this.dirty) this.loaded(k, v)
+  /**
+   * That checkpoint landed: every dirty state is in the store now. `written`: the bytes it wrote
+   * (the dirty states and the commit's own), cached clean as written.
+   */
+  allClean(written: ReadonlyArray<readonly [string, Uint8Array]>): void {
     this.dirty.clear()
     this.dirtyBytes = 0
+    for (const [k, bytes] of written) this.clean.set(k, bytes)
   }
 
   /** The maps holding states newer than the store's, newest first: what bulk readers merge in. */

@@ -52,8 +52,9 @@ describe('KeyStates, clean reads', () => {
     const store = source(0)
     states.committed('a', stateOf(1))
     states.committed('b', stateOf(2))
-    states.allClean()
-    states.loaded('c', stateOf(3))
+    // What the commit wrote: both dirty states and its own, encoded once.
+    const written: Array<[string, RegisterState]> = [['a', stateOf(1)], ['b', stateOf(2)], ['c', stateOf(3)]]
+    states.allClean(written.map(([k, v]) => [k, encode(registerStateEncoding, v)] as const))
     expect(states.dirtyKeys).toBe(0)
     expect(states.dirtyBytes).toBe(0)
     expect(states.cleanKeys).toBe(3)
