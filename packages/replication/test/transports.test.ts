@@ -26,22 +26,30 @@ transportSuite('MemoryNetwork', async () => {
 })
 
 // Real Hyperswarm on loopback with its own DHT bootstrap (never the public one).
+/** Peer `i` on real Hyperswarm, over loopback, through the given DHT bootstrap. */
+function hyperswarmPeer(i: number, topic: Uint8Array, bootstrapPort: number): HyperswarmTransport {
+  return new HyperswarmTransport({
+    keyPair: identityFromSeed(seedOf(i)).keyPair, topic, bootstrap: [{ host: '127.0.0.1', port: bootstrapPort }],
+    host: '127.0.0.1', port: 0, fastRefreshMs: 500
+  })
+}
+
+/** Real time passes until `cond` holds; throws after `limitMs`. */
+async function untilReal(what: string, cond: () => boolean, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`not within ${limitMs} ms: ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 transportSuite('HyperswarmTransport', async () => {
   const bootstrap = await startBootstrap('127.0.0.1', await freeUdpPort())
   const topic = topicFor(`transport-suite-${process.pid}-${Date.now()}`, 'secret')
   return {
-    make: (i) => new HyperswarmTransport({
-      keyPair: identityFromSeed(seedOf(i)).keyPair, topic, bootstrap: [{ host: '127.0.0.1', port: bootstrap.port }],
-      host: '127.0.0.1', port: 0, fastRefreshMs: 500
-    }),
+    make: (i) => hyperswarmPeer(i, topic, bootstrap.port),
     publicKey,
-    until: async (what, cond, limitMs = 20_000) => {
-      const deadline = Date.now() + limitMs
-      while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`not within ${limitMs} ms: ${what}`)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    },
+    until: untilReal,
     close: () => bootstrap.stop()
   }
 })
@@ -49,16 +57,9 @@ transportSuite('HyperswarmTransport', async () => {
 describe('HyperswarmTransport, stopping', () => {
   it('stops within its unannounce grace (1.5 s) and a little more when the DHT is gone', async () => {
     const bootstrap = await startBootstrap('127.0.0.1', await freeUdpPort())
-    const transport = new HyperswarmTransport({
-      keyPair: identityFromSeed(seedOf(7)).keyPair, topic: topicFor(`stop-${process.pid}-${Date.now()}`, 'secret'),
-      bootstrap: [{ host: '127.0.0.1', port: bootstrap.port }], host: '127.0.0.1', port: 0, fastRefreshMs: 500
-    })
+    const transport = hyperswarmPeer(7, topicFor(`stop-${process.pid}-${Date.now()}`, 'secret'), bootstrap.port)
     await transport.start(() => {})
-    const deadline = Date.now() + 20_000
-    while (!transport.joined()) {
-      if (Date.now() > deadline) throw new Error('not joined within 20 s')
-      await new Promise((r) => setTimeout(r, 20))
-    }
+    await untilReal('joined', () => transport.joined())
     // Nobody answers the unannounce now: the polite leave has to give up.
     await bootstrap.stop()
     const started = Date.now()
