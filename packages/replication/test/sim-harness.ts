@@ -93,7 +93,7 @@ export async function simulate(seed: number, opts: SimOptions = {}): Promise<Sim
         let context: VersionVector | undefined
         if (r < 0.4) {
           const from = nodes[Math.floor(random() * nodes.length)]!
-          const state = await from.engine.get(key)
+          const state = from.engine.get(key)
           context = parseVV(formatVV(state?.context ?? {}))
         }
         if (r > 0.9) {
@@ -171,7 +171,7 @@ async function findLost(nodes: readonly SimNode[], ops: readonly Op[], acked: Do
   for (const n of nodes) {
     const views = new Map<string, KeyView>()
     for (const key of keys) {
-      const state = await n.engine.get(key)
+      const state = n.engine.get(key)
       if (state !== undefined) views.set(key, { context: state.context, siblings: state.siblings.map((s) => ({ dot: formatDot(s), deleted: s.deleted })), winner: optionalDot(winner(state)) })
     }
     states.set(n.name, views)

@@ -126,8 +126,11 @@ export class Engine {
   readDoc<T>(key: string, read: (doc: A.Doc<unknown> | undefined) => T): Promise<T> { return this.p.documents.read(key, read) }
   /** Live documents in key order, paged (listing.ts says what a page costs). */
   listDocs(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> { return this.p.documents.list(prefix, after, limit) }
-  /** The key's state as this node reads it: replicated writes shown early included (register-reads.ts). */
-  async get(key: string): Promise<RegisterState | undefined> { return this.p.reads.get(key) }
+  /**
+   * The key's state as this node reads it: replicated writes shown early included (register-reads.ts).
+   * Synchronous: every state is in memory or in the store, whose reads do not wait.
+   */
+  get(key: string): RegisterState | undefined { return this.p.reads.get(key) }
   /** Live keys in order, paged, as `get` reads them. */
   list(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; next: string | null }> { return this.p.reads.list(prefix, after, limit) }
   readLog(origin: NodeId, fromSeq: Seq, limit: number): Promise<Op[]> { return this.store.readLog(origin, fromSeq, limit) }

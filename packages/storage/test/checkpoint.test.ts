@@ -88,7 +88,7 @@ describe('checkpoints and replay', () => {
     expect(again.recovery.ops).toBe(0)
     expect(again.applied).toEqual({ [A]: 21 })
     expect((await again.digest()).digest).not.toBe(before)
-    expect((await again.get('late'))?.siblings).toHaveLength(1)
+    expect(again.get('late')?.siblings).toHaveLength(1)
   })
 
   it('starts a checkpoint when the dirty states pass their byte budget', async () => {
@@ -161,7 +161,7 @@ describe('checkpoints and replay', () => {
     await new Promise((r) => setTimeout(r, 10))
     expect(problems.snapshot().get('checkpoint')).toBe(1)
     expect(a.memory.dirtyKeys).toBe(3)
-    expect((await a.get('k1'))?.siblings).toHaveLength(1)
+    expect(a.get('k1')?.siblings).toHaveLength(1)
     store.fail = false
     await a.checkpoint()
     expect(a.memory.dirtyKeys).toBe(0)

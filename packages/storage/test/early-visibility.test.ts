@@ -61,7 +61,7 @@ describe('replicated writes before their commit', () => {
     const applied = b.e.applyRemote(ops)
     await turn()
     expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
-    expect(text(await b.e.get('k'))).toBe('a1')
+    expect(text(b.e.get('k'))).toBe('a1')
     expect(b.e.applied).toEqual({})
     expect(b.store.commits).toBe(0)
     b.timers.fire()
@@ -92,13 +92,13 @@ describe('replicated writes before their commit', () => {
     await turn()
     expect(b.store.commits).toBe(1)
     // The peer's write stays shown as it was; the local one waits for its commit.
-    expect(text(await b.e.get('k'))).toBe('a1')
+    expect(text(b.e.get('k'))).toBe('a1')
     expect(b.e.hasApplied({ origin: B, seq: 1 })).toBe(false)
     b.store.open_()
     await local
     expect(await applied).toBe(1)
-    expect(text(await b.e.get('k'))).toBe('a1,b1')
-    expect(winner((await b.e.get('k'))!)).toBeDefined()
+    expect(text(b.e.get('k'))).toBe('a1,b1')
+    expect(winner(b.e.get('k')!)).toBeDefined()
     expect(b.e.applied).toEqual({ [A]: 1, [B]: 1 })
   })
 
@@ -122,18 +122,18 @@ describe('replicated writes before their commit', () => {
     const j = b.e.applyRemote([opJ!])
     await turn()
     // The commit of b1 is still in flight: A:1 is shown all the same.
-    expect(text(await b.e.get('j'))).toBe('a1')
+    expect(text(b.e.get('j'))).toBe('a1')
     expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
     const k = b.e.applyRemote([opK!])
     await turn()
     // k's state now holds the unacknowledged b1: neither it nor A:2 is shown yet.
-    expect(await b.e.get('k')).toBeUndefined()
+    expect(b.e.get('k')).toBeUndefined()
     expect(b.e.hasApplied({ origin: A, seq: 2 })).toBe(false)
     b.store.open_()
     await local
     b.timers.fire()
     expect([await j, await k]).toEqual([1, 1])
-    expect(text(await b.e.get('k'))).toBe('a2,b1')
+    expect(text(b.e.get('k'))).toBe('a2,b1')
     expect(b.e.applied).toEqual({ [A]: 2, [B]: 1 })
     expect(b.store.commits).toBe(2)
   })
@@ -148,9 +148,9 @@ describe('replicated writes before their commit', () => {
     const remote = b.e.applyRemote([op!])
     await turn()
     // Merged on top of the commit in flight although a local write queued before it.
-    expect(text(await b.e.get('k'))).toBe('a1')
+    expect(text(b.e.get('k'))).toBe('a1')
     expect(b.e.hasApplied({ origin: A, seq: 1 })).toBe(true)
-    expect(await b.e.get('y')).toBeUndefined()
+    expect(b.e.get('y')).toBeUndefined()
     expect(b.store.commits).toBe(1)
     b.store.open_()
     await Promise.all([first, waiting])
@@ -175,9 +175,9 @@ describe('replicated writes before their commit', () => {
     const shown = b.e.applyRemote([opB!, opDel!, opEmoji!])
     await turn()
     const commits = b.store.commits
-    expect(text(await b.e.get('b'))).toBe('a2')
+    expect(text(b.e.get('b'))).toBe('a2')
     // A delete reads as a state of tombstones only (404 over HTTP).
-    expect((await b.e.get('d'))?.siblings.map((x) => x.deleted)).toEqual([true])
+    expect(b.e.get('d')?.siblings.map((x) => x.deleted)).toEqual([true])
     // The store orders keys by their UTF-8 bytes: U+FFFD before U+1F600 (JavaScript strings sort them the other way).
     const all = { keys: ['a', 'b', 'c', '\uFFFD', '😀'], next: null }
     expect(await b.e.list('', undefined, 10)).toEqual(all)
@@ -245,18 +245,18 @@ describe('a batch merged on top of a commit in flight', () => {
     const b = await node(B)
     const k = b.e.applyRemote([opK!])
     await turn()
-    expect(text(await b.e.get('k'))).toBe('a1')
+    expect(text(b.e.get('k'))).toBe('a1')
     b.store.close_()
     const local = b.e.write([put('k', 'b1')])
     await turn()
     const j = b.e.applyRemote([opJ!])
     await turn()
-    expect(text(await b.e.get('j'))).toBe('a2')
+    expect(text(b.e.get('j'))).toBe('a2')
     b.store.open_()
     await local
     // The landed commit holds a1 and b1 (b1's write saw a1): the early entry for k is gone.
-    expect(text(await b.e.get('k'))).toBe('b1')
-    expect(text(await b.e.get('j'))).toBe('a2')
+    expect(text(b.e.get('k'))).toBe('b1')
+    expect(text(b.e.get('j'))).toBe('a2')
     b.timers.fire()
     expect([await k, await j]).toEqual([1, 1])
   })
@@ -283,7 +283,7 @@ describe('a batch merged on top of a commit in flight', () => {
     // A:2 merges on top of that commit in flight and is shown, but A stays unclaimed beneath it.
     const m = b.e.applyRemote([opM!])
     await turn()
-    expect(text(await b.e.get('m'))).toBe('a2')
+    expect(text(b.e.get('m'))).toBe('a2')
     expect(b.e.hasApplied({ origin: A, seq: 2 })).toBe(false)
     b.store.open_()
     await k
@@ -324,7 +324,7 @@ describe('a state transfer', () => {
   it('whose chunk failed does not end: the applied vector and floor stay', async () => {
     const a = await node(A)
     await a.e.write([put('k', 'a1')])
-    const state = (await a.e.get('k'))!
+    const state = a.e.get('k')!
     const store = new FailingStore()
     await store.open()
     const e = new Engine(store, { nodeId: B, clock: new HybridClock({ now: () => 1 }), scheduler: new ManualTimers() })
@@ -340,6 +340,6 @@ describe('a state transfer', () => {
     await e.applyState([['k', state]], [], again)
     await e.finishState({ [A]: 1 }, again)
     expect(e.applied).toEqual({ [A]: 1 })
-    expect(text(await e.get('k'))).toBe('a1')
+    expect(text(e.get('k'))).toBe('a1')
   })
 })

@@ -24,7 +24,7 @@ describe('Engine', () => {
     expect(e.seq).toBe(4)
     expect(e.applied).toEqual({ [A]: 4 })
     expect((await e.readLog(A, 1, 10)).map((o) => o.seq)).toEqual([1, 2, 3, 4])
-    const k = await e.get('k')
+    const k = e.get('k')
     expect(k!.siblings).toHaveLength(1)
     expect(new TextDecoder().decode(winner(k!)!.value)).toBe('4')
   })
@@ -53,7 +53,7 @@ describe('Engine', () => {
     await b.e.applyRemote(await a.e.readLog(A, 1, 10))
     await a.e.applyRemote(await b.e.readLog(B, 1, 10))
     expect((await a.e.digest()).digest).toBe((await b.e.digest()).digest)
-    expect((await a.e.get('k'))!.siblings).toHaveLength(2)
+    expect(a.e.get('k')!.siblings).toHaveLength(2)
   })
 
   it('If-Match applies only against the current etag; a failed request stores nothing', async () => {
@@ -61,7 +61,7 @@ describe('Engine', () => {
     const [r] = await e.write([put('k', '1')])
     const etag = etagOf(r!.state.context)
     await expect(e.write([put('x', 'y'), put('k', '2', { preconditions: { ifMatch: [{ weak: false, opaque: '"0000000000000000"' }] } })])).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' })
-    expect(await e.get('x')).toBeUndefined()
+    expect(e.get('x')).toBeUndefined()
     expect(e.seq).toBe(1)
     await e.write([put('k', '2', { preconditions: { ifMatch: [{ weak: false, opaque: etag }] } })])
     expect(e.seq).toBe(2)
@@ -86,7 +86,7 @@ describe('Engine', () => {
     // A has not seen B:1; a context claiming it must not supersede it when it arrives.
     await a.e.write([put('k', 'a1', { context: { [B]: 1 } })])
     await a.e.applyRemote(await b.e.readLog(B, 1, 10))
-    expect((await a.e.get('k'))!.siblings.map((s) => s.origin).sort()).toEqual([A, B])
+    expect(a.e.get('k')!.siblings.map((s) => s.origin).sort()).toEqual([A, B])
   })
 
   it('waitFor resolves when a dot is applied and times out otherwise', async () => {
@@ -113,13 +113,13 @@ describe('tombstone collection', () => {
     // Not every member has applied A's tombstones yet: nothing goes.
     expect(await a.e.collectTombstones({ [A]: 1, [B]: 1 })).toBe(0)
     // As a peer that has not collected yet holds them.
-    const uncollected = await Promise.all(['gone', 'shared'].map(async (k) => [k, (await a.e.get(k))!] as const))
+    const uncollected = ['gone', 'shared'].map((k) => [k, a.e.get(k)!] as const)
     expect(await a.e.collectTombstones(a.e.applied)).toBe(2)
-    const gone = (await a.e.get('gone'))!
+    const gone = a.e.get('gone')!
     expect(gone.siblings).toEqual([])
     expect(gone.context).toEqual({ [A]: 2 })
     // 'shared' keeps B's live value, which A's concurrent delete did not supersede.
-    const shared = (await a.e.get('shared'))!
+    const shared = a.e.get('shared')!
     expect(shared.siblings.map((s) => s.origin)).toEqual([B])
     expect(shared.context).toEqual({ [A]: 4, [B]: 1 })
     expect(await a.e.list('', undefined, 10)).toEqual({ keys: ['kept', 'shared'], next: null })
@@ -130,6 +130,6 @@ describe('tombstone collection', () => {
     expect(await a.e.digest()).toEqual(before)
     // A later write to a collected key supersedes what its context names.
     await a.e.write([put('gone', 'back')])
-    expect(new TextDecoder().decode(winner((await a.e.get('gone'))!)!.value)).toBe('back')
+    expect(new TextDecoder().decode(winner(a.e.get('gone')!)!.value)).toBe('back')
   })
 })

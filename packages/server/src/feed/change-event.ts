@@ -26,7 +26,7 @@ export async function changeEvent(engine: Engine, op: Op): Promise<ChangeEventDa
   const token = formatDot(op)
   if (op.kind === 'reg') {
     const s = op.write.sibling
-    const siblings = liveSiblings(await engine.get(op.key))
+    const siblings = liveSiblings(engine.get(op.key))
     if (s.deleted) return { key: op.key, kind: 'kv', token, deleted: true, siblings }
     const t = text(s.value)
     return {

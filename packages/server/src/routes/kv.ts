@@ -145,7 +145,7 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
     const after = readAfter(deps, req, limits)
     if (after !== undefined) await after
     const q = req.query as { siblings?: boolean }
-    const state = await engine.get(key)
+    const state = engine.get(key)
     const tags = state === undefined ? undefined : stateTags(state)
     const current = tags?.live === true ? tags.etag : null
     const outcome = evaluatePreconditions(preconditions, current, true)
