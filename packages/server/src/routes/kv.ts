@@ -1,5 +1,5 @@
 import {
-  SwarmError, etagOfText, evaluatePreconditions, formatDot, formatHlc, formatVV, isLive, rankSiblings, winner, type Dot, type RegisterState, type Sibling
+  SwarmError, etagOfText, evaluatePreconditions, formatDot, formatHlc, formatVV, isLive, rankSiblings, winner, type Dot, type Preconditions, type RegisterState, type Sibling
 } from '@swarmkv/core'
 import type { LocalWrite, WriteResult } from '@swarmkv/storage'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -8,6 +8,7 @@ import { keyFromUrl } from '../keys.js'
 import { parseContextHeader, parsePreconditions } from '../headers.js'
 import { admitWrite } from '../write-guard.js'
 import { awaitReplication, readAfter } from '../consistency.js'
+import { TurnEndReplies } from '../turn-end-replies.js'
 import { binarySchema, errorResponses, keyListSchema, keyParams, siblingsSchema, writeQuery, writeResultSchema } from '../schemas.js'
 
 const KV_PREFIX = '/kv/'
@@ -127,23 +128,16 @@ export function kvLocation(key: string): string {
 export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits: Limits): void {
   const { engine } = deps
   const keyOf = (req: FastifyRequest) => keyFromUrl(req.raw.url ?? '', KV_PREFIX, limits.maxKeyBytes)
+  // A read's answers go out at the end of the turn, together (turn-end-replies.ts); a write's go
+  // out together already, when their commit lands.
+  const replies = new TurnEndReplies()
 
   // Values are bytes: every content type is taken as given, never parsed.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxValueBytes }, (_req, body, done) => done(null, body))
 
-  app.get('/kv/*', {
-    schema: {
-      summary: 'Read a key: its winning value (or every sibling with ?siblings=true)',
-      params: keyParams,
-      querystring: readQuerySchema,
-      response: { 200: { description: 'the winning value, or the siblings as JSON', content: { 'application/json': { schema: siblingsSchema }, '*/*': { schema: binarySchema } } }, 304: notModified, ...errorResponses }
-    }
-  }, async (req, reply) => {
-    const key = keyOf(req)
-    const preconditions = parsePreconditions(req.headers)
-    const after = readAfter(deps, req, limits)
-    if (after !== undefined) await after
+  /** Answers a read from the state this node has now: the engine's reads never wait for I/O. */
+  const answerRead = (req: FastifyRequest, reply: FastifyReply, key: string, preconditions: Preconditions | undefined): void => {
     const q = req.query as { siblings?: boolean }
     const state = engine.get(key)
     const tags = state === undefined ? undefined : stateTags(state)
@@ -152,12 +146,14 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
     if (outcome === 'failed') throw SwarmError.preconditionFailed(current)
     if (outcome === 'not-modified') {
       stateHeaders(reply, tags!)
-      return reply.status(304).send()
+      replies.send(reply.status(304), undefined)
+      return
     }
     if (q.siblings === true) {
       if (state === undefined || state.siblings.length === 0) throw SwarmError.notFound(`key ${JSON.stringify(key)}`)
       stateHeaders(reply, tags!)
-      return reply.send(siblingsJson(key, state))
+      replies.send(reply, siblingsJson(key, state))
+      return
     }
     const win = tags?.winner
     if (tags === undefined || win === undefined) {
@@ -165,7 +161,24 @@ export function registerKvRoutes(app: FastifyInstance, deps: ServerDeps, limits:
       throw SwarmError.notFound(`key ${JSON.stringify(key)}`)
     }
     stateHeaders(reply, tags)
-    return reply.type(win.contentType).send(Buffer.from(win.value.buffer, win.value.byteOffset, win.value.byteLength))
+    replies.send(reply.type(win.contentType), Buffer.from(win.value.buffer, win.value.byteOffset, win.value.byteLength))
+  }
+
+  app.get('/kv/*', {
+    schema: {
+      summary: 'Read a key: its winning value (or every sibling with ?siblings=true)',
+      params: keyParams,
+      querystring: readQuerySchema,
+      response: { 200: { description: 'the winning value, or the siblings as JSON', content: { 'application/json': { schema: siblingsSchema }, '*/*': { schema: binarySchema } } }, 304: notModified, ...errorResponses }
+    }
+  }, (req, reply) => {
+    const key = keyOf(req)
+    const preconditions = parsePreconditions(req.headers)
+    const after = readAfter(deps, req, limits)
+    // The handler returns nothing: the answer goes through `reply` (at the end of the turn), and
+    // what answerRead throws is Fastify's to answer, as from an async handler.
+    if (after === undefined) answerRead(req, reply, key, preconditions)
+    else after.then(() => answerRead(req, reply, key, preconditions)).catch((err: Error) => { void reply.send(err) })
   })
 
   const writeRoute = (deleted: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
