@@ -17,8 +17,8 @@ import type { Entry, GrowthWindow, LagFigures, Result } from './lib/types.js'
 export interface Chart { name: string; title: string; file: string }
 
 const SYSTEM_COLORS = {
-  domain: ['swarmkv', 'fastify-map', 'swarmkv-cluster', 'redis', 'etcd'],
-  range: ['#1f77b4', '#aec7e8', '#2ca02c', '#d62728', '#9467bd']
+  domain: ['swarmkv', 'fastify-map', 'fastify-map-turn-end', 'swarmkv-cluster', 'redis', 'etcd'],
+  range: ['#1f77b4', '#aec7e8', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd']
 }
 
 async function render(spec: TopLevelSpec): Promise<string> {

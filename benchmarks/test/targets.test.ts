@@ -39,6 +39,15 @@ describe('issue 16 targets', () => {
     expect(by('lag-paced')).toMatchObject({ value: null, met: null })
   })
 
+  it('gives the GET ratio to the bare route answering at the end of the turn beside the target, without judging by it', () => {
+    const t = evaluateTargets(result([
+      cell('single-get/p1/swarmkv', 40_000, { serverUsPerReq: 50 }), cell('single-get/p1/fastify-map', 20_000, { serverUsPerReq: 100 }),
+      cell('single-get/p1/fastify-map-turn-end', 50_000, { serverUsPerReq: 40 })
+    ])).find((x) => x.id === 'get-vs-map')
+    expect(t).toMatchObject({ value: 2, met: true })
+    expect(t?.note).toContain('against the bare route answering at the end of the turn too: 0.8x (per server CPU 0.8x, 40 µs/req)')
+  })
+
   it('meets the lag target only under 60 % of the core, p50 <= 2 ms and p99 <= 20 ms', () => {
     const lag = (p50: number, p99: number, cpu: number): Entry => ({
       id: 'cluster-lag/paced/swarmkv-cluster', group: 'cluster', status: 'ok', load: 'paced', serverCpuPct: cpu, serverCoreOtherPct: 3,

@@ -45,7 +45,10 @@ function vsBaseline(result: Pick<Result, 'entries'>, cell: string, id: string, n
   const goal = `>= ${min}x${aim === undefined ? '' : `, aim ${aim}x`}`
   if (value === null || sw === undefined || base === undefined) return { id, name, value, unit: 'x', goal, met: null }
   const perCpu = ratio(usPerReq(base), usPerReq(sw))
-  const cpuNote = `per server CPU ${perCpu ?? 'n/a'}x (${Math.round(usPerReq(sw))} against ${Math.round(usPerReq(base))} µs/req)`
+  // The bare route answering at the end of the turn, as swarmkv's GET does: said beside, not judged.
+  const alike = entry(result, `${cell}/p1/fastify-map-turn-end`)
+  const alikeNote = alike === undefined ? '' : `; against the bare route answering at the end of the turn too: ${ratio(sw.reqPerSec, alike.reqPerSec) ?? 'n/a'}x (per server CPU ${ratio(usPerReq(alike), usPerReq(sw)) ?? 'n/a'}x, ${Math.round(usPerReq(alike))} µs/req)`
+  const cpuNote = `per server CPU ${perCpu ?? 'n/a'}x (${Math.round(usPerReq(sw))} against ${Math.round(usPerReq(base))} µs/req)${alikeNote}`
   const bound = [sw, base].filter(clientBound)
   if (bound.length > 0) {
     const worst = Math.max(...bound.map((e) => generatorMaxPct(e) ?? 0))

@@ -1,6 +1,8 @@
 /**
  * Single node, durable (fsync batch), standalone: swarmkv against the bare Fastify + Map ceiling,
- * side by side. Runs alternate between the two servers (A, B, A, B…) so machine noise hits both.
+ * side by side. Runs alternate between the servers (A, B, A, B…) so machine noise hits both. The
+ * GET cell has a third server: the bare route answering at the end of the loop's turn, as
+ * swarmkv's GET does (DESIGN §8), the like-for-like ceiling for reads.
  */
 import { startFastifyMap } from '../baselines/fastify-map.js'
 import { startSwarmkv, pidsOf, prefill } from '../lib/swarmkv.js'
@@ -26,15 +28,18 @@ export async function runSingleNode(ctx: Ctx): Promise<Entry[]> {
   ctx.log(`single node: prefilling ${opts.keySpace} keys on swarmkv and the Fastify Map baseline`)
   const cluster = await startSwarmkv(ctx, [{ name: 'solo', role: 'master', fsync: 'batch' }], null)
   const base = await startFastifyMap(ctx, { prefill: opts.keySpace, valueBytes: 100 })
-  const systems = [
+  const turnEnd = workloads.some((w) => w.kind === 'get') ? await startFastifyMap(ctx, { prefill: opts.keySpace, valueBytes: 100, turnEnd: true }) : undefined
+  const both = [
     { system: 'swarmkv', url: cluster.node('solo').url, pids: pidsOf(cluster) },
     { system: 'fastify-map', url: base.url, pids: [base.pid] }
   ]
+  const withTurnEnd = turnEnd === undefined ? both : [...both, { system: 'fastify-map-turn-end', url: turnEnd.url, pids: [turnEnd.pid] }]
   const entries: Entry[] = []
   try {
     await prefill(cluster.node('solo').url, { count: opts.keySpace, valueBytes: 100 })
     for (const w of workloads) {
       const workload = { kind: w.kind, valueBytes: w.valueBytes, readRatio: w.readRatio, keySpace: opts.keySpace }
+      const systems = w.kind === 'get' ? withTurnEnd : both
       for (const pipelining of opts.pipelinings) {
         const runs = new Map<string, Run[]>(systems.map((s) => [s.system, []]))
         for (const s of systems) {
@@ -44,7 +49,7 @@ export async function runSingleNode(ctx: Ctx): Promise<Entry[]> {
           for (const s of systems) {
             const run = await measure(ctx, { urls: [s.url], pids: s.pids, workload, connections: opts.connections, pipelining, durationS: opts.durationS, throughput: true })
             runs.get(s.system)?.push(run)
-            ctx.log(`  ${w.id} p${pipelining} ${s.system.padEnd(11)} run ${r + 1}/${opts.repeats}: ${Math.round(run.reqPerSec)} req/s, p99 ${run.latencyNotMeasured !== undefined ? 'not measured' : `${run.latencyMs.p99} ms`}, server cpu ${run.serverCpuPct}%, ${run.tool} cpu ${run.clientCpuPct}%${run.clientCpuPct > CLIENT_BOUND_PCT ? ' (CLIENT-BOUND)' : ''}`)
+            ctx.log(`  ${w.id} p${pipelining} ${s.system.padEnd(20)} run ${r + 1}/${opts.repeats}: ${Math.round(run.reqPerSec)} req/s, p99 ${run.latencyNotMeasured !== undefined ? 'not measured' : `${run.latencyMs.p99} ms`}, server cpu ${run.serverCpuPct}%, ${run.tool} cpu ${run.clientCpuPct}%${run.clientCpuPct > CLIENT_BOUND_PCT ? ' (CLIENT-BOUND)' : ''}`)
           }
         }
         for (const s of systems) {
@@ -62,6 +67,7 @@ export async function runSingleNode(ctx: Ctx): Promise<Entry[]> {
       }
     }
   } finally {
+    await turnEnd?.stop()
     await base.stop()
     await cluster.stop()
   }
