@@ -74,6 +74,23 @@ describe('/metrics', () => {
     expect(text).toMatch(/^process_cpu_seconds_total /m)
   })
 
+  it('shows the write path\'s checkpoints: what is not checkpointed yet, what was, and stalls', async () => {
+    const read = async () => (await n.app.inject({ method: 'GET', url: '/metrics' })).body
+    for (const k of ['a', 'b', 'c']) await n.app.inject({ method: 'PUT', url: kv(k), payload: 'x'.repeat(100) })
+    const text = await read()
+    // Three writes committed to the log, none checkpointed (a checkpoint starts at 8 MiB or 20,000 ops).
+    expect(metric(text, 'swarmkv_checkpoint_pending_ops')).toBe(3)
+    expect(metric(text, 'swarmkv_register_state_bytes{map="dirty"}')).toBe(n.engine.memory.dirtyBytes)
+    expect(metric(text, 'swarmkv_register_state_bytes{map="dirty"}')).toBeGreaterThan(300)
+    expect(metric(text, 'swarmkv_register_state_bytes{map="flushing"}')).toBe(0)
+    expect(metric(text, 'swarmkv_checkpoints_total')).toBe(0)
+    expect(metric(text, 'swarmkv_checkpointed_states_total')).toBe(0)
+    expect(metric(text, 'swarmkv_write_stalls_total')).toBe(0)
+    expect(metric(text, 'swarmkv_write_stall_seconds_total')).toBe(0)
+    expect(metric(text, 'swarmkv_checkpoint_failures_total')).toBe(0)
+    expect(text).toMatch(/^# TYPE swarmkv_checkpoint_seconds_total counter$/m)
+  })
+
   it('keeps each app\'s registry its own', async () => {
     const other = await makeNode()
     try {

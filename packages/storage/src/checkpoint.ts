@@ -27,7 +27,8 @@ export interface CheckpointOptions {
 export class Checkpointer {
   private opsSince = 0
   private running: Promise<void> | undefined
-  readonly stats = { checkpoints: 0, failed: 0, lastMs: 0, lastStates: 0 }
+  /** Cumulative (for /metrics) and of the last one; a stall is a commit waiting on backpressure(). */
+  readonly stats = { checkpoints: 0, failed: 0, lastMs: 0, lastStates: 0, totalMs: 0, states: 0, stalls: 0, stallMs: 0 }
 
   constructor(private readonly store: Store, private readonly states: KeyStates, private readonly opts: CheckpointOptions) {}
 
@@ -46,9 +47,12 @@ export class Checkpointer {
     return this.running ?? Promise.resolve()
   }
 
-  /** Commits wait for the checkpoint in flight once the dirty map is twice its budget. */
+  /** Commits wait for the checkpoint in flight once the dirty map is twice its budget (counted as a stall). */
   backpressure(): Promise<void> | undefined {
-    return this.running !== undefined && this.states.dirtyBytes > 2 * this.opts.dirtyBytes ? this.running : undefined
+    if (this.running === undefined || this.states.dirtyBytes <= 2 * this.opts.dirtyBytes) return undefined
+    const since = this.opts.now()
+    this.stats.stalls++
+    return this.running.then(() => { this.stats.stallMs += this.opts.now() - since })
   }
 
   /** A commit wrote every dirty state and the marker itself. */
@@ -67,6 +71,8 @@ export class Checkpointer {
       this.stats.checkpoints++
       this.stats.lastMs = this.opts.now() - started
       this.stats.lastStates = flushing.size
+      this.stats.totalMs += this.stats.lastMs
+      this.stats.states += flushing.size
     }, (err: unknown) => {
       // Nothing is lost: the states are dirty again and the log still holds their ops.
       this.states.endFlush(false)

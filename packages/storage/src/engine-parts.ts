@@ -59,9 +59,21 @@ export interface MemoryFigures {
   readonly cleanBytes: number
   readonly dirtyKeys: number
   readonly pendingOps: number
+  /** Background checkpoints landed, and failed (their states stayed dirty). */
   readonly checkpoints: number
+  readonly failedCheckpoints: number
+  /** Time spent writing the background checkpoints that landed, and the states they wrote. */
+  readonly checkpointMs: number
+  readonly checkpointedStates: number
+  /** Times commits waited for a checkpoint (the dirty map past twice its budget), and for how long in all. */
+  readonly writeStalls: number
+  readonly writeStallMs: number
 }
 
 export function memoryOf({ states: s, checkpointer: c }: EngineParts): MemoryFigures {
-  return { dirtyBytes: s.dirtyBytes, flushingBytes: s.flushingBytes, cleanBytes: s.cleanBytes, dirtyKeys: s.dirtyKeys, pendingOps: c.pendingOps, checkpoints: c.stats.checkpoints }
+  const k = c.stats
+  return {
+    dirtyBytes: s.dirtyBytes, flushingBytes: s.flushingBytes, cleanBytes: s.cleanBytes, dirtyKeys: s.dirtyKeys, pendingOps: c.pendingOps,
+    checkpoints: k.checkpoints, failedCheckpoints: k.failed, checkpointMs: k.totalMs, checkpointedStates: k.states, writeStalls: k.stalls, writeStallMs: k.stallMs
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HybridClock, Problems, type NodeId } from '@swarmkv/core'
+import { HybridClock, Problems, realScheduler, type NodeId } from '@swarmkv/core'
 import { Engine, MemoryStore, type EngineOptions, type Failpoints, type LocalWrite } from '@swarmkv/storage'
 
 const A = '00000000000000aa' as NodeId
@@ -103,6 +103,50 @@ describe('checkpoints and replay', () => {
     await a.checkpoint()
     expect(a.memory.dirtyBytes).toBe(0)
     expect(a.memory.checkpoints).toBe(1)
+  })
+
+  it('makes commits wait for the checkpoint in flight once the dirty states pass twice their budget, and counts the stall', async () => {
+    // The background checkpoint's state writes wait on a gate, so it stays in flight.
+    let open_ = (): void => {}
+    const gate = new Promise<void>((resolve) => { open_ = resolve })
+    class GatedStore extends MemoryStore {
+      override async write(...args: Parameters<MemoryStore['write']>): Promise<void> {
+        if (args[0].log.length === 0 && args[0].meta === undefined) await gate
+        return super.write(...args)
+      }
+    }
+    const store = new GatedStore()
+    await store.open()
+    let t = 0
+    // Time the stall measures: real timers (the deferral's), a clock the test moves.
+    const scheduler = { ...realScheduler, now: () => t }
+    const a = new Engine(store, { nodeId: A, clock: new HybridClock({ now: () => 1000 + t }), scheduler, dirtyBytes: 10_000, checkpointOps: 1_000_000 })
+    await a.open()
+    const big = 'x'.repeat(1400)
+    // Five writes pass the budget and start the checkpoint; it holds them while more pile up.
+    for (let i = 0; i < 5; i++) await a.write([put(`k${i}`, big)])
+    expect(a.memory.checkpoints).toBe(0)
+    // The checkpoint took those five; writes still land while the new dirty states stay under
+    // twice the budget (20,000 bytes, about 2 KB a state)...
+    expect(a.memory.dirtyBytes).toBe(0)
+    for (let i = 0; a.memory.dirtyBytes <= 20_000 && i < 20; i++) await a.write([put(`m${i}`, big)])
+    expect(a.memory.dirtyBytes).toBeGreaterThan(20_000)
+    expect(a.memory.writeStalls).toBe(0)
+    // ...and past it the writer stops merging until the checkpoint lands.
+    let landed = false
+    const stalled = a.write([put('late', big)]).then(() => { landed = true })
+    await new Promise((r) => setTimeout(r, 20))
+    expect(landed).toBe(false)
+    expect(a.memory.writeStalls).toBe(1)
+    t += 250
+    open_()
+    await stalled
+    expect(a.memory.writeStallMs).toBe(250)
+    await a.checkpoint()
+    expect(a.memory.checkpoints).toBeGreaterThanOrEqual(1)
+    expect(a.memory.checkpointedStates).toBeGreaterThanOrEqual(5)
+    expect(a.memory.failedCheckpoints).toBe(0)
+    await a.close()
   })
 
   it('starts a checkpoint every checkpointOps ops, bounding what a restart replays', async () => {

@@ -90,6 +90,25 @@ export class NodeMetrics {
       gauge('swarmkv_log_records', 'Records (one per origin run per commit) the log files hold and index.', () => logFiles().records)
       gauge('swarmkv_log_index_bytes', 'Bytes of memory the index of the log files takes, about (28 B a record).', () => logFiles().indexBytes)
     }
+    // The write path's checkpoints (DESIGN §3b): how often, how long, and whether commits waited on them.
+    const mem = () => engine.memory
+    mirror('swarmkv_checkpoints_total', 'Background checkpoints landed (the key states committed to the log since the last one, written to LevelDB, then the marker).', () => mem().checkpoints)
+    mirror('swarmkv_checkpoint_failures_total', 'Background checkpoints that failed: their states stay dirty, the log still holds their ops.', () => mem().failedCheckpoints)
+    mirror('swarmkv_checkpoint_seconds_total', 'Time spent writing the background checkpoints that landed (divide by swarmkv_checkpoints_total for the mean).', () => mem().checkpointMs / 1000)
+    mirror('swarmkv_checkpointed_states_total', 'Key states the background checkpoints that landed wrote to LevelDB.', () => mem().checkpointedStates)
+    mirror('swarmkv_write_stalls_total', 'Times commits waited for the checkpoint in flight because the dirty states passed twice --dirty-bytes.', () => mem().writeStalls)
+    mirror('swarmkv_write_stall_seconds_total', 'Time commits spent waiting for a checkpoint that way, in all.', () => mem().writeStallMs / 1000)
+    gauge('swarmkv_checkpoint_pending_ops', 'Ops committed to the log since the last checkpoint began: what a crash now makes the next start replay (bounded by --checkpoint-ops).', () => mem().pendingOps)
+    new Gauge({
+      name: 'swarmkv_register_state_bytes', help: 'Bytes of register states the engine holds in memory, by map: dirty (committed, not checkpointed), flushing (being checkpointed), clean (the encoded cache).',
+      labelNames: ['map'], registers,
+      collect() {
+        const m = mem()
+        this.set({ map: 'dirty' }, m.dirtyBytes)
+        this.set({ map: 'flushing' }, m.flushingBytes)
+        this.set({ map: 'clean' }, m.cleanBytes)
+      }
+    })
     gauge('swarmkv_log_floor_ops', 'Ops dropped from the log by compaction so far (the floor), all origins.', () => Object.values(engine.floor).reduce((a, b) => a + b, 0))
 
     new Gauge({ name: 'swarmkv_build_info', help: 'This build: 1, labelled with its version.', labelNames: ['version'], registers }).set({ version: deps.version ?? '0.0.0' }, 1)
