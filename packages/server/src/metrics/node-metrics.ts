@@ -100,7 +100,7 @@ export class NodeMetrics {
     mirror('swarmkv_write_stall_seconds_total', 'Time commits spent waiting for a checkpoint that way, in all.', () => mem().writeStallMs / 1000)
     gauge('swarmkv_checkpoint_pending_ops', 'Ops committed to the log since the last checkpoint began: what a crash now makes the next start replay (bounded by --checkpoint-ops).', () => mem().pendingOps)
     new Gauge({
-      name: 'swarmkv_register_state_bytes', help: 'Bytes of register states the engine holds in memory, by map: dirty (committed, not checkpointed), flushing (being checkpointed), clean (the encoded cache).',
+      name: 'swarmkv_register_state_bytes', help: 'Memory the engine holds for register states, by map: dirty (committed, not checkpointed), flushing (being checkpointed), clean (the encoded cache: its ring, allocated at its budget, and its index).',
       labelNames: ['map'], registers,
       collect() {
         const m = mem()
