@@ -107,8 +107,8 @@ describe('checkpoints and replay', () => {
 
   it('makes commits wait for the checkpoint in flight once the dirty states pass twice their budget, and counts the stall', async () => {
     // The background checkpoint's state writes wait on a gate, so it stays in flight.
-    let open_ = (): void => {}
-    const gate = new Promise<void>((resolve) => { open_ = resolve })
+    let release = (): void => {}
+    const gate = new Promise<void>((resolve) => { release = resolve })
     class GatedStore extends MemoryStore {
       override async write(...args: Parameters<MemoryStore['write']>): Promise<void> {
         if (args[0].log.length === 0 && args[0].meta === undefined) await gate
@@ -139,7 +139,7 @@ describe('checkpoints and replay', () => {
     expect(landed).toBe(false)
     expect(a.memory.writeStalls).toBe(1)
     t += 250
-    open_()
+    release()
     await stalled
     expect(a.memory.writeStallMs).toBe(250)
     await a.checkpoint()
